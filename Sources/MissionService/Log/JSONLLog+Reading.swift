@@ -1,0 +1,160 @@
+import Glibc
+
+extension JSONLLog {
+    public static let defaultReadLimit = 1024
+
+    /// Committed entries with seq > `seq`, at most `limit`, in order. Recent ones come from
+    /// memory, older ones are read back from the file by offset; nothing scans the log.
+    public func entries(after seq: Int, limit: Int = defaultReadLimit) throws -> [LogEntry] {
+        let plan: ReadPlan = state.withLock { state in
+            let first = max(seq + 1, 1)
+            let last = min(state.committedSeq, seq + limit)
+            guard first <= last else { return .empty }
+            if let recentFirst = state.recent.firstSeq, first >= recentFirst {
+                return .memory(state.recent.entries(first...last))
+            }
+            return .file(first: first, offsets: Array(state.offsets[(first - 1)..<last]) + [last < state.offsets.count ? state.offsets[last] : state.endOffset])
+        }
+        switch plan {
+        case .empty: return []
+        case .memory(let entries): return entries
+        case .file(let first, let offsets): return try readLines(firstSeq: first, offsets: offsets)
+        }
+    }
+
+    /// The committed entries with the given seqs (ascending), e.g. one mission's records.
+    public func entries(at seqs: [Int]) throws -> [LogEntry] {
+        var result: [LogEntry] = []
+        result.reserveCapacity(seqs.count)
+        for seq in seqs {
+            if let entry = try entries(after: seq - 1, limit: 1).first { result.append(entry) }
+        }
+        return result
+    }
+
+    private enum ReadPlan {
+        case empty
+        case memory([LogEntry])
+        case file(first: Int, offsets: [Int])
+    }
+
+    private func readLines(firstSeq: Int, offsets: [Int]) throws -> [LogEntry] {
+        let bytes = try file.read(at: offsets[0], count: offsets.last! - offsets[0])
+        var entries: [LogEntry] = []
+        entries.reserveCapacity(offsets.count - 1)
+        try bytes.withUnsafeBufferPointer { all in
+            for index in 0..<(offsets.count - 1) {
+                let start = offsets[index] - offsets[0]
+                let end = offsets[index + 1] - offsets[0] - 1
+                let line = UnsafeBufferPointer(rebasing: all[start..<end])
+                let seq = firstSeq + index
+                var record = try Self.parseLine(line, lineNumber: seq, path: path)
+                if record["seq"] == nil { record.members.insert(.init(key: "seq", value: .int(seq)), at: 0) }
+                entries.append(LogEntry(seq: seq, line: Array(line), record: record))
+            }
+        }
+        return entries
+    }
+
+    /// Hash of the line at `seq`, for checkpoints.
+    func lineHash(at seq: Int) throws -> UInt64? {
+        guard let entry = try entries(after: seq - 1, limit: 1).first else { return nil }
+        return LineHash.of(entry.line)
+    }
+
+    // MARK: Following
+
+    /// Every committed record with seq > `seq`, then each new one as it is committed, in order
+    /// with no gap. Ends when the log closes or the consuming task is cancelled.
+    public func follow(after seq: Int) -> LogFollower {
+        LogFollower(log: self, after: seq)
+    }
+
+    /// Waits until a record after `seq` is committed. False when the log closed or the task
+    /// was cancelled first.
+    func waitForCommit(after seq: Int) async -> Bool {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    // Cancellation is checked inside the lock: the flag is set before onCancel
+                    // runs, so either onCancel finds this waiter or this check sees the flag.
+                    if state.committedSeq > seq || state.isFinished || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+        return state.withLock { $0.committedSeq > seq }
+    }
+
+    // MARK: Read-only refresh
+
+    /// For a read-only log another process appends to: indexes lines written since the last
+    /// look and wakes followers. A line still being written is left for the next call.
+    @discardableResult
+    public func refresh() throws -> Int {
+        guard mode == .readOnly else { return 0 }
+        let (start, firstLine) = state.withLock { ($0.endOffset, $0.committedSeq + 1) }
+        var offsets: [Int] = []
+        let scan = try LogScanner.scan(file, from: start, firstLine: firstLine) { lineNumber, offset, bytes in
+            _ = try Self.parseLine(bytes, lineNumber: lineNumber, path: path)
+            offsets.append(offset)
+        }
+        guard !offsets.isEmpty else { return 0 }
+        let waiters = state.withLock { state in
+            state.offsets.append(contentsOf: offsets)
+            state.endOffset = scan.validLength
+            state.committedSeq += offsets.count
+            state.nextSeq = state.committedSeq + 1
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.resume() }
+        return offsets.count
+    }
+}
+
+/// The records of a log from a seq on, then live. Pull-based, so a slow consumer is never
+/// sent a gap: it reads what it missed from memory or the file when it asks again.
+public struct LogFollower: AsyncSequence, Sendable {
+    public typealias Element = LogEntry
+    let log: JSONLLog
+    let after: Int
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(log: log, cursor: after)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let log: JSONLLog
+        var cursor: Int
+        var buffer: [LogEntry] = []
+        var index = 0
+
+        init(log: JSONLLog, cursor: Int) {
+            self.log = log
+            self.cursor = cursor
+        }
+
+        public mutating func next() async throws -> LogEntry? {
+            while true {
+                if index < buffer.count {
+                    defer { index += 1 }
+                    cursor = buffer[index].seq
+                    return buffer[index]
+                }
+                if Task.isCancelled { return nil }
+                buffer = try log.entries(after: cursor, limit: 256)
+                index = 0
+                if buffer.isEmpty, await !log.waitForCommit(after: cursor) { return nil }
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+import Dispatch
+import Foundation
+import Glibc
+import Synchronization
+
+/// An append-only JSON Lines log: `missions.jsonl` or `learning_signals.jsonl`.
+///
+/// Each record gets `seq`, its 1-based line number. Appends from any number of tasks are
+/// batched by group commit: one writer thread takes everything pending, writes it with one
+/// `write` and one `fdatasync`, then resumes every appender of the batch. An append returns
+/// only once its record is on disk, so anything acknowledged survives a crash.
+///
+/// Committed records can be read from any seq and followed live (`follow(after:)`): a
+/// follower waits on a continuation that the writer resumes, it never polls.
+public final class JSONLLog: Sendable {
+    public enum Mode: Sendable { case readWrite, readOnly }
+
+    /// A prefix of the file already folded elsewhere (a checkpoint): its lines are indexed but
+    /// not parsed. The line at `seq` must still hash to `lineHash`, or the open throws.
+    public struct TrustedPrefix: Sendable, Hashable {
+        public var seq: Int
+        public var lineHash: UInt64
+        public init(seq: Int, lineHash: UInt64) {
+            self.seq = seq
+            self.lineHash = lineHash
+        }
+    }
+
+    public struct OpenReport: Sendable {
+        public var lineCount: Int
+        public var tornBytes: Int
+        public var tornPath: String?
+    }
+
+    public struct Limits: Sendable {
+        public var maxRecordBytes = 4 << 20
+        public var maxBatchBytes = 8 << 20
+        public var recentEntries = 8192
+        public init() {}
+    }
+
+    public let path: String
+    public let mode: Mode
+    let file: LogFile
+    let limits: Limits
+    let state: Mutex<State>
+    private let wakeWriter = DispatchSemaphore(value: 0)
+    private let onCommit: (@Sendable ([LogEntry]) -> Void)?
+
+    struct Pending {
+        var entries: [LogEntry]
+        var continuation: CheckedContinuation<[LogEntry], any Error>
+    }
+
+    struct State {
+        var nextSeq: Int
+        var committedSeq: Int
+        /// offsets[i] is where the line of seq i+1 starts; `endOffset` is where the next one will.
+        var offsets: [Int]
+        var endOffset: Int
+        var pending: [Pending] = []
+        var writerWaiting = false
+        var writerRunning = false
+        var closed = false
+        var failure: LogError?
+        var recent: RecentEntries
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// Closed and drained: no record will ever be committed again.
+        var isFinished: Bool { closed && !writerRunning }
+    }
+
+    /// Opens (creating if needed) the log at `path`. In read-write mode a torn last line is
+    /// moved to `<path>.torn` and cut off; a damaged line before it throws `corruptLine`.
+    /// `replay` sees every parsed record after `trusted` in order; `onCommit` every batch
+    /// appended later, on the writer thread, before the appenders are resumed.
+    public init(path: String, mode: Mode = .readWrite, limits: Limits = Limits(), trusted: TrustedPrefix? = nil,
+                replay: (_ seq: Int, _ record: JSONObject) throws -> Void = { _, _ in },
+                onCommit: (@Sendable ([LogEntry]) -> Void)? = nil) throws {
+        self.path = path
+        self.mode = mode
+        self.limits = limits
+        self.onCommit = onCommit
+        if mode == .readOnly, access(path, F_OK) != 0 {
+            throw LogError.io(path: path, operation: "open", errno: ENOENT)
+        }
+        let file = try LogFile.open(path, readOnly: mode == .readOnly)
+        self.file = file
+        var offsets: [Int] = []
+        let scan: LogScanner.Result
+        do {
+            scan = try LogScanner.scan(file) { lineNumber, offset, bytes in
+                offsets.append(offset)
+                if let trusted, lineNumber <= trusted.seq {
+                    if lineNumber == trusted.seq, LineHash.of(bytes) != trusted.lineHash {
+                        throw CheckpointMismatch()
+                    }
+                    return
+                }
+                try replay(lineNumber, try Self.parseLine(bytes, lineNumber: lineNumber, path: path))
+            }
+            if let trusted, offsets.count < trusted.seq { throw CheckpointMismatch() }
+        } catch {
+            file.close()
+            throw error
+        }
+        var report = OpenReport(lineCount: scan.lineCount, tornBytes: scan.tornTail.count, tornPath: nil)
+        if !scan.tornTail.isEmpty && mode == .readWrite {
+            do {
+                let tornPath = path + ".torn"
+                try LogFile.appendSynced(scan.tornTail + [0x0A], to: tornPath)
+                try file.truncate(to: scan.validLength)
+                try file.sync()
+                report.tornPath = tornPath
+            } catch {
+                file.close()
+                throw error
+            }
+        }
+        self.openReport = report
+        state = Mutex(State(nextSeq: offsets.count + 1, committedSeq: offsets.count, offsets: offsets,
+                            endOffset: scan.validLength, recent: RecentEntries(capacity: limits.recentEntries)))
+        if mode == .readWrite {
+            state.withLock { $0.writerRunning = true }
+            let thread = Thread { [self] in writerLoop() }
+            thread.name = "jsonl-writer"
+            thread.start()
+        }
+    }
+
+    public let openReport: OpenReport
+
+    /// Thrown inside `init` when a checkpoint does not describe this file.
+    public struct CheckpointMismatch: Error {}
+
+    static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int, path: String) throws(LogError) -> JSONObject {
+        let record: JSONObject
+        do {
+            record = try JSONParser.parseObject(bytes)
+        } catch {
+            throw .corruptLine(path: path, line: lineNumber, reason: error.description)
+        }
+        if let seq = record["seq"] {
+            guard let value = seq.intValue, value == lineNumber else {
+                throw .corruptLine(path: path, line: lineNumber, reason: "seq is \(JSONWriter.string(seq)) on line \(lineNumber)")
+            }
+        }
+        return record
+    }
+
+    /// The seq of the last record on disk.
+    public var lastSeq: Int { state.withLock { $0.committedSeq } }
+
+    /// Byte length of the committed part of the file.
+    public var committedLength: Int { state.withLock { $0.endOffset } }
+
+    // MARK: Appending
+
+    /// Appends `record` (which must not carry `seq`); returns once it is synced to disk.
+    @discardableResult
+    public func append(_ record: JSONObject) async throws -> LogEntry {
+        try await append([record])[0]
+    }
+
+    /// Appends `records` with consecutive seqs in one batch; returns once all are synced.
+    public func append(_ records: [JSONObject]) async throws -> [LogEntry] {
+        guard mode == .readWrite else { throw LogError.readOnly(path: path) }
+        let bodies = records.map { JSONWriter.encode($0) }
+        for body in bodies where body.count > limits.maxRecordBytes {
+            throw LogError.recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes)
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let outcome: Result<Bool, LogError> = state.withLock { state in
+                if let failure = state.failure { return .failure(failure) }
+                if state.closed { return .failure(.closed(path: path)) }
+                var entries: [LogEntry] = []
+                entries.reserveCapacity(records.count)
+                for (record, body) in zip(records, bodies) {
+                    let seq = state.nextSeq
+                    state.nextSeq += 1
+                    entries.append(Self.makeEntry(seq: seq, record: record, body: body))
+                }
+                state.pending.append(Pending(entries: entries, continuation: continuation))
+                defer { state.writerWaiting = false }
+                return .success(state.writerWaiting)
+            }
+            switch outcome {
+            case .failure(let error): continuation.resume(throwing: error)
+            case .success(let wake): if wake { wakeWriter.signal() }
+            }
+        }
+    }
+
+    /// Splices `"seq":N` in front of an encoded record, so the line starts with its seq.
+    private static func makeEntry(seq: Int, record: JSONObject, body: [UInt8]) -> LogEntry {
+        var writer = JSONWriter(reserve: body.count + 24)
+        writer.writeString("seq")
+        var line: [UInt8] = [UInt8(ascii: "{")]
+        line.reserveCapacity(body.count + 24)
+        line.append(contentsOf: writer.bytes)
+        line.append(UInt8(ascii: ":"))
+        var number = JSONWriter(reserve: 20)
+        number.writeInt(seq)
+        line.append(contentsOf: number.bytes)
+        if body.count > 2 {
+            line.append(UInt8(ascii: ","))
+            line.append(contentsOf: body[1...])
+        } else {
+            line.append(UInt8(ascii: "}"))
+        }
+        var members = [JSONObject.Member(key: "seq", value: .int(seq))]
+        members.append(contentsOf: record.members.filter { $0.key != "seq" })
+        return LogEntry(seq: seq, line: line, record: JSONObject(members: members))
+    }
+
+    private func writerLoop() {
+        while true {
+            let batch: [Pending]? = state.withLock { state in
+                if state.pending.isEmpty {
+                    if state.closed { return nil }
+                    state.writerWaiting = true
+                    return []
+                }
+                var taken = 0
+                var bytes = 0
+                for pending in state.pending {
+                    if taken > 0 && bytes >= limits.maxBatchBytes { break }
+                    bytes += pending.entries.reduce(0) { $0 + $1.line.count + 1 }
+                    taken += 1
+                }
+                let batch = Array(state.pending[0..<taken])
+                state.pending.removeFirst(taken)
+                return batch
+            }
+            guard let batch else { break }
+            if batch.isEmpty {
+                wakeWriter.wait()
+                continue
+            }
+            commit(batch)
+        }
+        let (waiters, closers) = state.withLock { state in
+            state.writerRunning = false
+            defer { state.waiters = [:]; state.closeWaiters = [] }
+            return (Array(state.waiters.values), state.closeWaiters)
+        }
+        waiters.forEach { $0.resume() }
+        closers.forEach { $0.resume() }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.line.count + 1 } })
+        for pending in batch {
+            for entry in pending.entries {
+                bytes.append(contentsOf: entry.line)
+                bytes.append(0x0A)
+            }
+        }
+        do {
+            try file.writeAll(bytes)
+            try file.sync()
+        } catch {
+            fail(batch, error)
+            return
+        }
+        let entries = batch.flatMap(\.entries)
+        let waiters = state.withLock { state in
+            for entry in entries {
+                state.offsets.append(state.endOffset)
+                state.endOffset += entry.line.count + 1
+                state.recent.append(entry)
+            }
+            state.committedSeq = entries.last!.seq
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        onCommit?(entries)
+        for pending in batch { pending.continuation.resume(returning: pending.entries) }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// A failed write or sync poisons the log: every pending append fails, the file is cut
+    /// back to its last committed line, and later appends are refused.
+    private func fail(_ batch: [Pending], _ error: LogError) {
+        let failure = LogError.failed(path: path, reason: error.description)
+        let (rest, endOffset) = state.withLock { state in
+            state.failure = failure
+            state.nextSeq = state.committedSeq + 1
+            defer { state.pending = [] }
+            return (state.pending, state.endOffset)
+        }
+        try? file.truncate(to: endOffset)
+        for pending in batch + rest { pending.continuation.resume(throwing: failure) }
+    }
+
+    /// Stops accepting appends, waits until everything pending is synced, and ends followers.
+    public func close() async {
+        let (wake, running) = state.withLock { state in
+            state.closed = true
+            defer { state.writerWaiting = false }
+            return (state.writerWaiting, state.writerRunning)
+        }
+        if wake { wakeWriter.signal() }
+        if running {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state in
+                    if !state.writerRunning { return true }
+                    state.closeWaiters.append(continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } else {
+            let waiters = state.withLock { state in
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
+            }
+            waiters.forEach { $0.resume() }
+        }
+    }
+
+    // The descriptor outlives `close()` so that readers racing with it never touch a reused fd.
+    deinit {
+        file.close()
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+}

@@ -1,0 +1,30 @@
+import Glibc
+
+/// Errors of the JSONL logs. Each says which file and what to do about it.
+public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
+    case io(path: String, operation: String, errno: Int32)
+    case corruptLine(path: String, line: Int, reason: String)
+    case readOnly(path: String)
+    case closed(path: String)
+    /// A write or sync failed earlier; after a failed `fdatasync` the kernel may have dropped
+    /// the dirty pages, so the log refuses further appends until the service restarts.
+    case failed(path: String, reason: String)
+    case recordTooLarge(path: String, bytes: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let operation, let code):
+            return "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))"
+        case .corruptLine(let path, let line, let reason):
+            return "\(path):\(line): corrupt record (\(reason)); the log is damaged before its last line, so nothing was changed. Inspect that line, then fix or remove it by hand; `mission verify` lists every problem"
+        case .readOnly(let path):
+            return "\(path) is open read-only"
+        case .closed(let path):
+            return "\(path) is closed"
+        case .failed(let path, let reason):
+            return "\(path) stopped accepting appends after an I/O failure (\(reason)); restart the service once the disk is healthy"
+        case .recordTooLarge(let path, let bytes, let limit):
+            return "a record of \(bytes) bytes is over the \(limit)-byte limit of \(path)"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// Mission identifiers: `m-` and 16 lowercase hex digits. Short enough to type in chat
+/// ("status of m-…"), random enough (64 bits) never to collide within a log.
+public enum MissionID {
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return generate(using: &generator)
+    }
+
+    public static func generate(using generator: inout some RandomNumberGenerator) -> String {
+        let digits = String(generator.next() as UInt64, radix: 16)
+        return "m-" + String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// Whether `text` looks like an identifier this service could have issued; also accepts
+    /// the earlier service's UUIDs. Used to reject junk before a lookup.
+    public static func isPlausible(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+    }
+}

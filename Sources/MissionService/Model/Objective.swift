@@ -1,0 +1,17 @@
+/// What a mission is for: `type` picks the tool (CONTRACT §7), `description` is its input.
+public struct Objective: Sendable, Hashable {
+    public var type: String
+    public var description: String
+
+    public init(type: String, description: String) {
+        self.type = type
+        self.description = description
+    }
+
+    init(json: JSONObject) throws(RecordError) {
+        type = try json.requiredString("type")
+        description = try json.optionalString("description") ?? ""
+    }
+
+    public var json: JSONObject { ["type": .string(type), "description": .string(description)] }
+}

@@ -1,0 +1,55 @@
+/// A mission's live state: the fold of its events in seq order and nothing else (CONTRACT §3).
+public struct Whiteboard: Sendable, Hashable {
+    public struct TimelineEntry: Sendable, Hashable {
+        public var seq: Int
+        public var timestamp: Timestamp
+        public var eventType: String
+        /// The status, phase or kind, by event type, under the key `labelKey`.
+        public var label: String?
+        public var labelKey: String?
+        public var message: String
+    }
+
+    public var missionID: String
+    public var status: MissionStatus = .queued
+    public var objective: Objective?
+    public var constraints: Constraints?
+    public var priority: Int = MissionCreated.defaultPriority
+    public var createdAt: Timestamp?
+    public var startTime: Timestamp?
+    public var endTime: Timestamp?
+    public var attempts = 0
+    public var progress: Progress?
+    public var artifacts: [Artifact] = []
+    public var executionResult: ExecutionResult?
+    public var lastSeq = 0
+    public var eventCount = 0
+    public var timeline: [TimelineEntry] = []
+
+    // Not in the contract's shape, but folded from the same events: the service needs them for
+    // duplicate suppression, idempotency and sessions.
+    public var source: MissionSource?
+    public var dedupKey: String?
+    public var idempotencyKey: String?
+    public var updatedAt: Timestamp?
+    /// Whether any status update has been folded (creation alone is an implicit `queued`).
+    public var hasStatusUpdate = false
+    /// Status updates that broke the legal paths; `mission verify` reports them.
+    public var illegalTransitions = 0
+
+    public init(missionID: String) {
+        self.missionID = missionID
+    }
+
+    public var durationMs: Int64? {
+        guard let startTime, let endTime else { return nil }
+        return endTime.milliseconds(since: startTime)
+    }
+
+    public var isCreated: Bool { objective != nil }
+
+    /// Whether `next` would be a legal status change from here.
+    public func canMove(to next: MissionStatus) -> Bool {
+        MissionStatus.isLegal(from: hasStatusUpdate ? status : nil, to: next)
+    }
+}

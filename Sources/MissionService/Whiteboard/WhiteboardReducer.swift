@@ -1,0 +1,74 @@
+/// The pure fold from events to whiteboards. No I/O, no clock: live state and replayed
+/// state cannot differ.
+public enum WhiteboardReducer {
+    public static func reduce(into board: inout Whiteboard, _ event: MissionEvent) {
+        board.lastSeq = event.seq
+        board.eventCount += 1
+        board.updatedAt = event.timestamp
+        var entry = Whiteboard.TimelineEntry(seq: event.seq, timestamp: event.timestamp, eventType: event.eventType,
+                                             label: nil, labelKey: nil, message: "")
+        switch event.body {
+        case .created(let created):
+            board.objective = created.objective
+            board.constraints = created.constraints
+            board.priority = created.priority
+            board.createdAt = event.timestamp
+            board.source = created.source
+            board.dedupKey = created.dedupKey
+            board.idempotencyKey = created.idempotencyKey
+            entry.message = created.objective.description
+        case .status(let update):
+            entry.labelKey = "status"
+            entry.label = update.status.rawValue
+            entry.message = message(for: update)
+            apply(update, at: event.timestamp, to: &board)
+        case .progress(let progress):
+            board.progress = Progress(phase: progress.phase, message: progress.message)
+            entry.labelKey = "phase"
+            entry.label = progress.phase
+            entry.message = progress.message
+        case .artifact(let artifact):
+            board.artifacts.append(Artifact(kind: artifact.kind, uri: artifact.uri))
+            entry.labelKey = "kind"
+            entry.label = artifact.kind
+            entry.message = artifact.uri
+        case .other(_, let message):
+            entry.message = message ?? ""
+        }
+        board.timeline.append(entry)
+    }
+
+    public static func fold(_ events: some Sequence<MissionEvent>, missionID: String) -> Whiteboard {
+        var board = Whiteboard(missionID: missionID)
+        for event in events where event.missionID == missionID { reduce(into: &board, event) }
+        return board
+    }
+
+    private static func apply(_ update: StatusUpdate, at timestamp: Timestamp, to board: inout Whiteboard) {
+        // An illegal move (e.g. out of a terminal state) is kept in the timeline but does not
+        // change the state: a finished mission stays finished whatever a bad record says.
+        guard board.canMove(to: update.status) else {
+            board.illegalTransitions += 1
+            return
+        }
+        board.hasStatusUpdate = true
+        board.status = update.status
+        switch update.status {
+        case .active:
+            board.attempts = update.attempt ?? board.attempts + 1
+            if board.startTime == nil { board.startTime = timestamp }
+        case .queued:
+            break
+        case .completed, .failed, .cancelled:
+            board.endTime = update.completedAt ?? timestamp
+            if let result = update.executionResult { board.executionResult = result }
+        }
+    }
+
+    private static func message(for update: StatusUpdate) -> String {
+        if let error = update.executionResult?.error ?? update.error, !error.isEmpty {
+            return update.reason.isEmpty ? error : "\(update.reason): \(error)"
+        }
+        return update.reason
+    }
+}
