@@ -51,6 +51,33 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+extension JSONValue {
+    // JSON has one number type: 1000 and 1000.0 (or 1e3) are the same value.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.int, .double), (.double, .int), (.double, .double): return a.doubleValue == b.doubleValue
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .int, .double: hasher.combine(doubleValue!)
+        case .string(let s): hasher.combine(s)
+        case .array(let a): hasher.combine(a)
+        case .object(let o): hasher.combine(o)
+        }
+    }
+}
+
 /// A JSON object with ordered members. Lookups are linear: records have a dozen keys.
 public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public struct Member: Sendable, Hashable {

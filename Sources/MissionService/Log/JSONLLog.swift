@@ -67,6 +67,7 @@ public final class JSONLLog: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var blockingClosers: [DispatchSemaphore] = []
 
         /// Closed and drained: no record will ever be committed again.
         var isFinished: Bool { closed && !writerRunning }
@@ -75,7 +76,7 @@ public final class JSONLLog: Sendable {
     /// Opens (creating if needed) the log at `path`. In read-write mode a torn last line is
     /// moved to `<path>.torn` and cut off; a damaged line before it throws `corruptLine`.
     /// `replay` sees every parsed record after `trusted` in order; `onCommit` every batch
-    /// appended later, on the writer thread, before the appenders are resumed.
+    /// appended later, on the writer thread, after it is synced and before anyone can read it.
     public init(path: String, mode: Mode = .readWrite, limits: Limits = Limits(), trusted: TrustedPrefix? = nil,
                 replay: (_ seq: Int, _ record: JSONObject) throws -> Void = { _, _ in },
                 onCommit: (@Sendable ([LogEntry]) -> Void)? = nil) throws {
@@ -241,13 +242,14 @@ public final class JSONLLog: Sendable {
             }
             commit(batch)
         }
-        let (waiters, closers) = state.withLock { state in
+        let (waiters, closers, blocking) = state.withLock { state in
             state.writerRunning = false
-            defer { state.waiters = [:]; state.closeWaiters = [] }
-            return (Array(state.waiters.values), state.closeWaiters)
+            defer { state.waiters = [:]; state.closeWaiters = []; state.blockingClosers = [] }
+            return (Array(state.waiters.values), state.closeWaiters, state.blockingClosers)
         }
         waiters.forEach { $0.resume() }
         closers.forEach { $0.resume() }
+        blocking.forEach { $0.signal() }
     }
 
     private func commit(_ batch: [Pending]) {
@@ -267,6 +269,9 @@ public final class JSONLLog: Sendable {
             return
         }
         let entries = batch.flatMap(\.entries)
+        // The view is updated before the commit is published, so whoever can read record N
+        // from the log also finds it folded into the view.
+        onCommit?(entries)
         let waiters = state.withLock { state in
             for entry in entries {
                 state.offsets.append(state.endOffset)
@@ -277,7 +282,6 @@ public final class JSONLLog: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        onCommit?(entries)
         for pending in batch { pending.continuation.resume(returning: pending.entries) }
         waiters.forEach { $0.resume() }
     }
@@ -320,6 +324,19 @@ public final class JSONLLog: Sendable {
             }
             waiters.forEach { $0.resume() }
         }
+    }
+
+    /// `close()` for synchronous code (error paths of initialisers): blocks until drained.
+    public func closeNow() {
+        let semaphore = DispatchSemaphore(value: 0)
+        let (wake, running) = state.withLock { state in
+            state.closed = true
+            if state.writerRunning { state.blockingClosers.append(semaphore) }
+            defer { state.writerWaiting = false }
+            return (state.writerWaiting, state.writerRunning)
+        }
+        if wake { wakeWriter.signal() }
+        if running { semaphore.wait() }
     }
 
     // The descriptor outlives `close()` so that readers racing with it never touch a reused fd.

@@ -1,0 +1,64 @@
+/// A request to create a mission, from any channel.
+public struct MissionRequest: Sendable, Hashable {
+    public static let maxDescriptionBytes = 64 << 10
+    public static let priorityRange = -1000...1000
+
+    public var objective: Objective
+    public var constraints: Constraints
+    public var priority: Int
+    public var source: MissionSource
+    public var idempotencyKey: String?
+
+    public init(objective: Objective, constraints: Constraints = Constraints(), priority: Int = MissionCreated.defaultPriority,
+                source: MissionSource, idempotencyKey: String? = nil) {
+        self.objective = objective
+        self.constraints = constraints
+        self.priority = priority
+        self.source = source
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// Rejects what no tool could run, with a message that says how to fix it.
+    func validate(tools: ToolRegistry) throws(SubmissionError) {
+        guard tools.tool(for: objective.type) != nil else {
+            throw .invalid("objective.type '\(objective.type)' has no tool here; use one of: \(tools.names.joined(separator: ", "))")
+        }
+        guard !objective.description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("objective.description is empty; say what the mission should do")
+        }
+        guard objective.description.utf8.count <= Self.maxDescriptionBytes else {
+            throw .invalid("objective.description is over \(Self.maxDescriptionBytes) bytes")
+        }
+        guard Self.priorityRange.contains(priority) else {
+            throw .invalid("priority must be between \(Self.priorityRange.lowerBound) and \(Self.priorityRange.upperBound)")
+        }
+        guard constraints.maxPages >= 1, constraints.maxAttempts >= 1, constraints.maxAttempts <= 100,
+              constraints.maxDurationSeconds > 0, constraints.maxDurationSeconds <= 86_400 else {
+            throw .invalid("constraints out of range: max_pages ≥ 1, 1 ≤ max_attempts ≤ 100, 0 < max_duration_seconds ≤ 86400")
+        }
+    }
+}
+
+public enum Submission: Sendable {
+    case created(Whiteboard)
+    /// An identical mission (same dedup key) is already queued or running; nothing was created.
+    case deduplicated(Whiteboard)
+
+    public var whiteboard: Whiteboard {
+        switch self {
+        case .created(let board), .deduplicated(let board): return board
+        }
+    }
+}
+
+public enum SubmissionError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return message
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,123 @@
+/// Everything one process needs to own a data directory: the lock, both logs with the view,
+/// the queue and the executor. The CLI's `run` and the server both start from here.
+public final class MissionRuntime: Sendable {
+    public struct Options: Sendable {
+        public var dataDirectory: DataDirectory
+        public var executor = MissionExecutor.Configuration()
+        public var tools = ToolRegistry()
+        public var useCheckpoint = true
+
+        public init(dataDirectory: DataDirectory) {
+            self.dataDirectory = dataDirectory
+        }
+    }
+
+    public let directory: DataDirectory
+    public let store: MissionStore
+    public let signals: SignalLog
+    public let queue: ExecutionQueue
+    public let executor: MissionExecutor
+    public let tools: ToolRegistry
+    public let openReport: OpenReport
+    private let lock: DirectoryLock
+    private let report: @Sendable (String) -> Void
+
+    public struct OpenReport: Sendable {
+        public var missionsRecords: Int
+        public var signalsRecords: Int
+        public var tornLines: [String]
+        public var checkpoint: String
+    }
+
+    public init(_ options: Options) throws {
+        directory = options.dataDirectory
+        lock = try directory.lock()
+        let signalsLog = try JSONLLog(path: directory.signalsPath)
+        let (store, checkpointNote): (MissionStore, String)
+        do {
+            (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)
+        } catch {
+            signalsLog.closeNow()
+            throw error
+        }
+        self.store = store
+        signals = SignalLog(log: signalsLog)
+        report = options.executor.report
+        queue = ExecutionQueue()
+        tools = options.tools
+        executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
+        var torn: [String] = []
+        for log in [store.log, signals.log] where log.openReport.tornBytes > 0 {
+            torn.append("\(log.path): set aside a torn last line of \(log.openReport.tornBytes) bytes in \(log.openReport.tornPath ?? "?")")
+        }
+        openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
+                                tornLines: torn, checkpoint: checkpointNote)
+    }
+
+    /// Creates a mission: durable `mission_created` + `queued` records, then runnable. Returns
+    /// as soon as the records are synced; never waits for execution.
+    public func submit(_ request: MissionRequest, now: Timestamp = .now()) async throws -> Submission {
+        try request.validate(tools: tools)
+        let created = MissionCreated(objective: request.objective, constraints: request.constraints, priority: request.priority,
+                                     source: request.source, idempotencyKey: request.idempotencyKey)
+        var id: String
+        while true {
+            id = MissionID.generate()
+            let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey)
+            guard case .duplicate(let existing) = await queue.reserve(item) else { break }
+            // The twin may still be writing its records: answer with it once it is durable.
+            // If its creation failed, or it already finished, this request goes ahead.
+            if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
+                try await signals.emit(.duplicateSuppressed, missionID: existing, at: now,
+                                       ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
+                return .deduplicated(board)
+            }
+        }
+        let board: Whiteboard
+        do {
+            try await store.append([
+                MissionEvent(timestamp: now, missionID: id, body: .created(created)),
+                MissionEvent(timestamp: now, missionID: id, body: .status(StatusUpdate(status: .queued, reason: "enqueued", attempt: 0))),
+            ])
+            // Taken before the mission is runnable, so the answer shows it as created: queued.
+            board = store.whiteboard(id)!
+        } catch {
+            await queue.abandon(id)
+            throw error
+        }
+        await queue.confirm(id)
+        try await signals.emit(.missionProposed, missionID: id, at: now, [
+            "objective_type": .string(request.objective.type),
+            "priority": .int(request.priority),
+            "channel": .string(request.source.channel),
+        ])
+        return .created(board)
+    }
+
+    /// Closes both logs (everything acknowledged is already synced) and writes a checkpoint so
+    /// that the next start is fast.
+    public func close() async {
+        await store.close()
+        await signals.log.close()
+        writeCheckpoint()
+    }
+
+    /// Writes a checkpoint each time `interval` more records are committed, until the log
+    /// closes or the calling task is cancelled. Waits on commits; never polls.
+    public func runCheckpoints(every interval: Int = Checkpoint.defaultInterval) async {
+        var covered = store.log.lastSeq
+        while await store.log.waitForCommit(after: covered + interval - 1) {
+            covered = writeCheckpoint() ?? store.log.lastSeq
+        }
+    }
+
+    @discardableResult
+    private func writeCheckpoint() -> Int? {
+        do {
+            return try Checkpoint.write(store, to: directory.checkpointPath)
+        } catch {
+            report("checkpoint not written (the next start replays more of the log): \(error)")
+            return nil
+        }
+    }
+}

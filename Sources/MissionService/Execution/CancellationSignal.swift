@@ -1,0 +1,56 @@
+import Synchronization
+
+/// Why a running mission is being stopped from outside.
+public enum StopReason: Sendable, Equatable {
+    /// `cancel ID`: the mission ends `cancelled`.
+    case user
+    /// Shutdown past its grace period: the mission goes back to `queued` (reason `interrupted`).
+    case shutdown
+}
+
+/// A one-shot signal a running mission's supervisor waits on; `fire` may come from any task.
+public final class CancellationSignal: Sendable {
+    private struct State {
+        var reason: StopReason?
+        var waiters: [Int: CheckedContinuation<StopReason?, Never>] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var reason: StopReason? { state.withLock { $0.reason } }
+
+    /// Fires once; later calls keep the first reason.
+    public func fire(_ reason: StopReason) {
+        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
+            guard state.reason == nil else { return [] }
+            state.reason = reason
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.resume(returning: reason) }
+    }
+
+    /// The reason once fired; nil if the waiting task is cancelled first.
+    public func wait() async -> StopReason? {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: StopReason?? = state.withLock { state in
+                    if let reason = state.reason { return .some(reason) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+    }
+}

@@ -1,0 +1,245 @@
+/// The queue of missions waiting to run: highest priority first, then first come first served.
+///
+/// A mission id is present at most once while it is queued, waiting for a retry, or running;
+/// a second enqueue changes nothing. Content duplicates (same `dedup_key`) are reported to the
+/// caller with the mission already present. `next()` suspends until work arrives.
+public actor ExecutionQueue {
+    public struct Item: Sendable, Hashable {
+        public var missionID: String
+        public var priority: Int
+        public var dedupKey: String
+
+        public init(missionID: String, priority: Int = 0, dedupKey: String) {
+            self.missionID = missionID
+            self.priority = priority
+            self.dedupKey = dedupKey
+        }
+    }
+
+    public enum EnqueueResult: Sendable, Equatable {
+        case enqueued
+        /// This mission id is already queued, waiting or running.
+        case alreadyPresent
+        /// Another mission with the same dedup key is queued, waiting or running.
+        case duplicate(of: String)
+    }
+
+    public enum CancelResult: Sendable, Equatable {
+        case removedFromQueue
+        case signalledRunning
+        case notPresent
+    }
+
+    /// A running mission handed to a worker.
+    public struct Lease: Sendable {
+        public let item: Item
+        public let signal: CancellationSignal
+    }
+
+    public struct Snapshot: Sendable, Equatable {
+        public var queued: Int
+        public var waitingForRetry: Int
+        public var running: Int
+        public var runningIDs: [String]
+    }
+
+    private enum Presence { case reserved, queued, waitingForRetry, running(CancellationSignal) }
+
+    private struct Entry {
+        var item: Item
+        var order: UInt64
+    }
+
+    private var heap = PriorityHeap<Entry> { a, b in
+        a.item.priority != b.item.priority ? a.item.priority > b.item.priority : a.order < b.order
+    }
+    private var presence: [String: (item: Item, state: Presence, order: UInt64)] = [:]
+    private var byDedupKey: [String: String] = [:]
+    private var nextOrder: UInt64 = 0
+    private var consumers: [CheckedContinuation<Lease?, Never>] = []
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var settleWaiters: [String: [CheckedContinuation<Bool, Never>]] = [:]
+    private var closed = false
+    private var runningCount = 0
+
+    public init() {}
+
+    // MARK: Adding
+
+    /// Adds `item` to the queue unless its id or its content is already present.
+    @discardableResult
+    public func enqueue(_ item: Item) -> EnqueueResult {
+        if let conflict = check(item) { return conflict }
+        track(item, as: .queued)
+        push(item)
+        return .enqueued
+    }
+
+    /// First step of creating a mission: claims its id and dedup key before its records are
+    /// written, so that a racing identical request sees it. Then `confirm` or `abandon`.
+    public func reserve(_ item: Item) -> EnqueueResult {
+        if let conflict = check(item) { return conflict }
+        track(item, as: .reserved)
+        return .enqueued
+    }
+
+    /// The reserved mission's records are durable: make it runnable.
+    public func confirm(_ missionID: String) {
+        guard let entry = presence[missionID], case .reserved = entry.state else { return }
+        presence[missionID]!.state = .queued
+        push(entry.item)
+        settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: true) }
+    }
+
+    /// The reserved mission was never created: forget it.
+    public func abandon(_ missionID: String) {
+        guard let entry = presence[missionID], case .reserved = entry.state else { return }
+        forget(missionID)
+        settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: false) }
+    }
+
+    /// Waits out a reservation: true once the mission is confirmed (durable), false if it was
+    /// abandoned or is unknown. A duplicate request uses this before answering with it.
+    public func settled(_ missionID: String) async -> Bool {
+        guard let entry = presence[missionID] else { return false }
+        guard case .reserved = entry.state else { return true }
+        return await withCheckedContinuation { settleWaiters[missionID, default: []].append($0) }
+    }
+
+    private func check(_ item: Item) -> EnqueueResult? {
+        if presence[item.missionID] != nil { return .alreadyPresent }
+        if let existing = byDedupKey[item.dedupKey] { return .duplicate(of: existing) }
+        return nil
+    }
+
+    private func track(_ item: Item, as state: Presence) {
+        nextOrder += 1
+        presence[item.missionID] = (item, state, nextOrder)
+        byDedupKey[item.dedupKey] = item.missionID
+    }
+
+    private func push(_ item: Item) {
+        let order = presence[item.missionID]!.order
+        if !consumers.isEmpty, let lease = lease(item) {
+            consumers.removeFirst().resume(returning: lease)
+            return
+        }
+        heap.insert(Entry(item: item, order: order))
+    }
+
+    private func forget(_ missionID: String) {
+        guard let entry = presence.removeValue(forKey: missionID) else { return }
+        if byDedupKey[entry.item.dedupKey] == missionID { byDedupKey[entry.item.dedupKey] = nil }
+        if case .running = entry.state { stoppedRunning() }
+    }
+
+    private func stoppedRunning() {
+        runningCount -= 1
+        if runningCount == 0, !idleWaiters.isEmpty {
+            idleWaiters.forEach { $0.resume() }
+            idleWaiters = []
+        }
+    }
+
+    // MARK: Taking
+
+    /// The next mission to run, marked running; suspends while the queue is empty. Nil once
+    /// the queue is closed: workers end through `close()`, which resumes every waiter.
+    public func next() async -> Lease? {
+        while let entry = heap.popMin() {
+            // Skip entries whose mission was cancelled (or re-queued) since they were pushed.
+            guard let present = presence[entry.item.missionID], present.order == entry.order,
+                  case .queued = present.state else { continue }
+            return lease(entry.item)
+        }
+        if closed { return nil }
+        return await withCheckedContinuation { consumers.append($0) }
+    }
+
+    private func lease(_ item: Item) -> Lease? {
+        guard !closed else { return nil }
+        let signal = CancellationSignal()
+        presence[item.missionID]?.state = .running(signal)
+        runningCount += 1
+        return Lease(item: item, signal: signal)
+    }
+
+    /// The running (or waiting) mission is done with the queue: finished, failed or cancelled.
+    public func finish(_ missionID: String) {
+        forget(missionID)
+    }
+
+    /// A running mission failed and will retry: it stays present (for dedup) but not runnable
+    /// until `resume` after its backoff.
+    public func parkForRetry(_ missionID: String) {
+        guard let entry = presence[missionID], case .running = entry.state else { return }
+        presence[missionID]!.state = .waitingForRetry
+        stoppedRunning()
+    }
+
+    /// The backoff of a parked mission is over: queue it again (at the back of its priority).
+    public func resume(_ missionID: String) {
+        guard let entry = presence[missionID], case .waitingForRetry = entry.state else { return }
+        nextOrder += 1
+        presence[missionID] = (entry.item, .queued, nextOrder)
+        push(entry.item)
+    }
+
+    // MARK: Cancelling and closing
+
+    /// Removes a queued or waiting mission, or fires the stop signal of a running one.
+    public func cancel(_ missionID: String, reason: StopReason = .user) -> CancelResult {
+        guard let entry = presence[missionID] else { return .notPresent }
+        switch entry.state {
+        case .reserved:
+            return .notPresent
+        case .queued, .waitingForRetry:
+            forget(missionID)
+            return .removedFromQueue
+        case .running(let signal):
+            signal.fire(reason)
+            return .signalledRunning
+        }
+    }
+
+    /// Stops handing out work: waiting and later `next()` calls return nil. Queued missions stay
+    /// in the log as queued and run after a restart.
+    public func close() {
+        closed = true
+        consumers.forEach { $0.resume(returning: nil) }
+        consumers = []
+    }
+
+    /// Fires the shutdown signal of every running mission.
+    public func interruptAll() {
+        for entry in presence.values {
+            if case .running(let signal) = entry.state { signal.fire(.shutdown) }
+        }
+    }
+
+    /// Returns when no mission is running.
+    public func waitUntilIdle() async {
+        guard runningCount > 0 else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    // MARK: Inspecting
+
+    public func contains(_ missionID: String) -> Bool { presence[missionID] != nil }
+
+    public var size: Int { snapshot().queued }
+
+    public func snapshot() -> Snapshot {
+        var snapshot = Snapshot(queued: 0, waitingForRetry: 0, running: 0, runningIDs: [])
+        for (id, entry) in presence {
+            switch entry.state {
+            case .reserved: break
+            case .queued: snapshot.queued += 1
+            case .waitingForRetry: snapshot.waitingForRetry += 1
+            case .running: snapshot.running += 1; snapshot.runningIDs.append(id)
+            }
+        }
+        snapshot.runningIDs.sort()
+        return snapshot
+    }
+}

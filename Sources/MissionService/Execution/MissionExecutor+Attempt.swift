@@ -1,0 +1,140 @@
+extension MissionExecutor {
+    /// How one supervised attempt ended.
+    enum AttemptEnd: Sendable {
+        case finished(ExecutionResult)
+        case failed(String)
+        case timedOut(Double)
+        case stopped(StopReason)
+    }
+
+    nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
+        let id = lease.item.missionID
+        guard let board = store.whiteboard(id), let objective = board.objective, let constraints = board.constraints,
+              !board.status.isTerminal else {
+            // Cancelled (or never created) between being queued and being taken.
+            await queue.finish(id)
+            return
+        }
+        let attempt = board.attempts + 1
+        do {
+            try await record(id, .status(StatusUpdate(status: .active, reason: "execution_started", attempt: attempt)))
+        } catch {
+            configuration.report("mission \(id): could not record its start, left queued: \(error)")
+            await queue.finish(id)
+            return
+        }
+        let started = ContinuousClock.now
+        let end: AttemptEnd
+        if let tool = tools.tool(for: objective.type) {
+            let request = ToolRequest(missionID: id, objective: objective, constraints: constraints, attempt: attempt)
+            end = await supervise(tool, request, signal: lease.signal, limit: constraints.maxDurationSeconds)
+        } else {
+            end = .finished(ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
+                                            error: "no tool for objective type '\(objective.type)'; this process runs: \(tools.names.joined(separator: ", "))"))
+        }
+        let elapsed = ContinuousClock.now - started
+        let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        do {
+            try await conclude(id, attempt: attempt, end: end, constraints: constraints, toolName: objective.type, durationMs: durationMs)
+        } catch {
+            configuration.report("mission \(id): could not record the end of attempt \(attempt): \(error)")
+            await queue.finish(id)
+        }
+    }
+
+    /// Runs the tool as one child of a group whose other children are the deadline and the
+    /// stop signal; whichever ends first decides, and the rest are cancelled.
+    nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
+                               limit: Double) async -> AttemptEnd {
+        let events = ToolEvents { [store, now = configuration.now] body in
+            try await store.append([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
+        }
+        return await withTaskGroup(of: AttemptEnd?.self) { group in
+            group.addTask {
+                do {
+                    return .finished(try await tool.run(request, events: events))
+                } catch {
+                    return Task.isCancelled ? nil : .failed(String(describing: error))
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
+                    return .timedOut(limit)
+                } catch {
+                    return nil
+                }
+            }
+            group.addTask { await signal.wait().map(AttemptEnd.stopped) }
+            var end: AttemptEnd?
+            while end == nil, let next = await group.next() { end = next }
+            group.cancelAll()
+            // Only cancellation of the executor itself leaves every child without an answer.
+            return end ?? .stopped(.shutdown)
+        }
+    }
+
+    nonisolated func conclude(_ id: String, attempt: Int, end: AttemptEnd, constraints: Constraints,
+                              toolName: String, durationMs: Int) async throws {
+        let now = configuration.now()
+        func terminal(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
+            try await record(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt,
+                                                      completedAt: now, executionResult: result)))
+        }
+        func executed(_ success: Bool, _ toolsUsed: [String]) async {
+            await emit(.missionExecuted, id, ["success": .bool(success), "duration_ms": .int(durationMs),
+                                              "tools_used": .strings(toolsUsed), "attempt": .int(attempt)])
+        }
+        switch end {
+        case .finished(let result):
+            try await terminal(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
+            await queue.finish(id)
+            await executed(result.success, result.toolsUsed)
+        case .failed, .timedOut:
+            let (reason, message): (String, String)
+            if case .timedOut(let limit) = end {
+                (reason, message) = ("timeout", "attempt \(attempt) ran past max_duration_seconds (\(JSONWriter.string(.double(limit))) s) and was cancelled")
+            } else if case .failed(let error) = end {
+                (reason, message) = ("execution_failed", error)
+            } else {
+                preconditionFailure("unreachable")
+            }
+            if attempt < constraints.maxAttempts {
+                let delay = configuration.retry.delay(afterAttempt: attempt, jitter: configuration.jitter())
+                let delayMs = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+                try await record(id, .status(StatusUpdate(status: .queued, reason: "retry_scheduled", attempt: attempt, error: message)))
+                await queue.parkForRetry(id)
+                scheduleRetry(id, after: delay)
+                await executed(false, [toolName])
+                await emit(.missionRetried, id, ["attempt": .int(attempt), "error": .string(message), "retry_in_ms": .int(delayMs)])
+            } else {
+                try await terminal(.failed, reason, ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: message))
+                await queue.finish(id)
+                await executed(false, [toolName])
+            }
+        case .stopped(.user):
+            try await terminal(.cancelled, "cancelled_by_user",
+                               ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: "cancelled by user during attempt \(attempt)"))
+            await queue.finish(id)
+            await emit(.missionCancelled, id, ["while": .string("active"), "attempt": .int(attempt)])
+        case .stopped(.shutdown):
+            try await record(id, .status(StatusUpdate(status: .queued, reason: "interrupted", attempt: attempt,
+                                                      error: "the service shut down during attempt \(attempt); it runs again after restart")))
+            await queue.finish(id)
+        }
+    }
+
+    nonisolated func record(_ id: String, _ body: MissionEvent.Body) async throws {
+        try await store.append([MissionEvent(timestamp: configuration.now(), missionID: id, body: body)])
+    }
+
+    /// Signals are the service's learning data, not its state: a failure to write one is
+    /// reported, never allowed to fail the mission.
+    nonisolated func emit(_ type: SignalLog.SignalType, _ id: String, _ fields: JSONObject) async {
+        do {
+            try await signals.emit(type, missionID: id, at: configuration.now(), fields)
+        } catch {
+            configuration.report("signal \(type.rawValue) for \(id) not recorded: \(error)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+extension MissionExecutor {
+    public enum CancelOutcome: Sendable {
+        case cancelled(Whiteboard)
+        /// Already completed, failed or cancelled: nothing changed.
+        case alreadyTerminal(Whiteboard)
+        case notFound
+    }
+
+    public static let cancelWaitLimit: Duration = .seconds(10)
+
+    /// Cancels a queued or running mission. A running one is stopped through its tool's
+    /// cancellation; the call returns once the `cancelled` record is durable (or after
+    /// `cancelWaitLimit` with the state as it then stands).
+    public nonisolated func cancel(_ id: String) async throws -> CancelOutcome {
+        guard let board = store.whiteboard(id), board.isCreated else { return .notFound }
+        if board.status.isTerminal { return .alreadyTerminal(board) }
+        switch await queue.cancel(id) {
+        case .signalledRunning:
+            let final = await store.waitUntilTerminal(id, after: board.lastSeq, limit: Self.cancelWaitLimit)
+            return .cancelled(final ?? store.whiteboard(id) ?? board)
+        case .removedFromQueue, .notPresent:
+            // Not present: this process is not running it (e.g. `mission cancel` on a data
+            // directory no server is using); the log alone decides.
+            let now = configuration.now()
+            try await record(id, .status(StatusUpdate(status: .cancelled, reason: "cancelled_by_user", attempt: board.attempts,
+                                                      completedAt: now,
+                                                      executionResult: ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
+                                                                                       error: "cancelled by user before it ran to the end"))))
+            await emit(.missionCancelled, id, ["while": .string(board.status.rawValue)])
+            return .cancelled(store.whiteboard(id) ?? board)
+        }
+    }
+
+    public struct RecoveryReport: Sendable, Equatable {
+        public var requeued: [String] = []
+        public var recovered: [String] = []
+        public var failed: [String] = []
+    }
+
+    /// After a restart: missions the log shows `queued` go back in the queue; `active` ones were
+    /// cut off by a crash and are re-queued (`recovered_after_restart`), or fail (`interrupted`)
+    /// when they have used all their attempts.
+    public nonisolated func recover() async throws -> RecoveryReport {
+        var report = RecoveryReport()
+        for board in store.board.all() where board.isCreated && !board.status.isTerminal {
+            let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
+            switch board.status {
+            case .active where board.attempts >= (board.constraints?.maxAttempts ?? 1):
+                let now = configuration.now()
+                let error = "interrupted by a restart during attempt \(board.attempts) of \(board.constraints?.maxAttempts ?? 1)"
+                try await record(board.missionID, .status(StatusUpdate(
+                    status: .failed, reason: "interrupted", attempt: board.attempts, completedAt: now,
+                    executionResult: ExecutionResult(success: false, finalAnswer: "", toolsUsed: [board.objective?.type ?? ""], error: error))))
+                report.failed.append(board.missionID)
+            case .active:
+                try await record(board.missionID, .status(StatusUpdate(status: .queued, reason: "recovered_after_restart", attempt: board.attempts)))
+                await queue.enqueue(item)
+                report.recovered.append(board.missionID)
+            default:
+                await queue.enqueue(item)
+                report.requeued.append(board.missionID)
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,94 @@
+/// Runs queued missions: N workers, each a child of the one task group `run()` owns.
+///
+/// Per attempt: `active` → tool → `completed` / `failed` (or back to `queued` for a retry after
+/// exponential backoff), each step a durable record, plus a `mission_executed` signal. The tool
+/// runs under a supervisor that enforces `max_duration_seconds` and listens for `cancel` and
+/// shutdown; all three reach the tool as task cancellation.
+public actor MissionExecutor {
+    public struct Configuration: Sendable {
+        public var workers = 4
+        public var retry = RetryPolicy()
+        /// Source of retry jitter in [0, 1); injectable so that tests are deterministic.
+        public var jitter: @Sendable () -> Double = { Double.random(in: 0..<1) }
+        public var now: @Sendable () -> Timestamp = { Timestamp.now() }
+        /// Where operational messages go (the CLI and server send them to stderr).
+        public var report: @Sendable (String) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    public let store: MissionStore
+    public let signals: SignalLog
+    public let queue: ExecutionQueue
+    public let tools: ToolRegistry
+    let configuration: Configuration
+    private let retries: AsyncStream<Retry>
+    private let retryContinuation: AsyncStream<Retry>.Continuation
+
+    struct Retry: Sendable {
+        var missionID: String
+        var delay: Duration
+    }
+
+    public init(store: MissionStore, signals: SignalLog, queue: ExecutionQueue, tools: ToolRegistry,
+                configuration: Configuration = Configuration()) {
+        self.store = store
+        self.signals = signals
+        self.queue = queue
+        self.tools = tools
+        self.configuration = configuration
+        (retries, retryContinuation) = AsyncStream.makeStream(of: Retry.self)
+    }
+
+    /// Runs the workers and the retry timers until `shutdown` (or cancellation of the caller).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<max(configuration.workers, 1) {
+                group.addTask { await self.workerLoop() }
+            }
+            for await retry in retries {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: retry.delay)
+                        await self.queue.resume(retry.missionID)
+                    } catch {
+                        // Shutdown: the mission stays `queued` in the log and runs after restart.
+                    }
+                }
+            }
+            // The retry stream ends at shutdown or when this task is cancelled.
+            await queue.close()
+            group.cancelAll()
+        }
+    }
+
+    /// Stops taking new work, lets running missions finish within `grace`, then interrupts the
+    /// rest (recorded back as `queued`, reason `interrupted`). `run()` returns after this.
+    public func shutdown(grace: Duration) async {
+        await queue.close()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.queue.waitUntilIdle() }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: grace)
+                    await self.queue.interruptAll()
+                } catch {
+                    // Everything finished within the grace period.
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        retryContinuation.finish()
+    }
+
+    private nonisolated func workerLoop() async {
+        while let lease = await queue.next() {
+            await execute(lease)
+        }
+    }
+
+    nonisolated func scheduleRetry(_ missionID: String, after delay: Duration) {
+        retryContinuation.yield(Retry(missionID: missionID, delay: delay))
+    }
+}

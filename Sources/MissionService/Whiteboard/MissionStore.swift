@@ -1,0 +1,83 @@
+/// `missions.jsonl` and its materialised view: typed appends, whiteboards, history.
+public final class MissionStore: Sendable {
+    public let log: JSONLLog
+    public let board: MissionBoard
+
+    /// Opens the missions log, folding it into a fresh board (or onto `restored`, a board
+    /// loaded from a checkpoint that covers the log up to `trusted`).
+    public init(path: String, mode: JSONLLog.Mode = .readWrite, restored: MissionBoard? = nil,
+                trusted: JSONLLog.TrustedPrefix? = nil) throws {
+        let board = restored ?? MissionBoard()
+        self.board = board
+        log = try JSONLLog(path: path, mode: mode, trusted: trusted,
+                           replay: { seq, record in board.apply(seq: seq, record: record) },
+                           onCommit: { entries in board.apply(entries) })
+    }
+
+    /// Appends `events` as one durable batch; returns them with their seqs. The board already
+    /// reflects them when this returns.
+    @discardableResult
+    public func append(_ events: [MissionEvent]) async throws -> [MissionEvent] {
+        let entries = try await log.append(events.map(\.record))
+        return zip(events, entries).map { event, entry in
+            var stored = event
+            stored.seq = entry.seq
+            return stored
+        }
+    }
+
+    public func whiteboard(_ missionID: String) -> Whiteboard? {
+        board.whiteboard(missionID)
+    }
+
+    /// The whiteboard as it stood after record `seq`, folded from that mission's own records
+    /// only (its timeline is the per-mission index). Nil if the mission did not exist yet.
+    public func whiteboard(_ missionID: String, atSeq seq: Int) throws -> Whiteboard? {
+        guard let current = board.whiteboard(missionID) else { return nil }
+        if seq >= current.lastSeq { return current }
+        let seqs = current.timeline.lazy.map(\.seq).filter { $0 <= seq }
+        guard !seqs.isEmpty else { return nil }
+        var folded = Whiteboard(missionID: missionID)
+        for entry in try log.entries(at: Array(seqs)) {
+            WhiteboardReducer.reduce(into: &folded, try MissionEvent(record: entry.record, seq: entry.seq))
+        }
+        return folded
+    }
+
+    /// The mission's stored records with seq > `since`, exactly as written.
+    public func events(of missionID: String, since: Int = 0) throws -> [LogEntry]? {
+        guard let current = board.whiteboard(missionID) else { return nil }
+        return try log.entries(at: current.timeline.map(\.seq).filter { $0 > since })
+    }
+
+    public func close() async {
+        await log.close()
+    }
+}
+
+extension MissionStore {
+    /// Waits for `missionID` to reach a terminal state, following the log from `seq`; nil if
+    /// `limit` passes first.
+    public func waitUntilTerminal(_ missionID: String, after seq: Int, limit: Duration) async -> Whiteboard? {
+        if let board = whiteboard(missionID), board.status.isTerminal { return board }
+        return await withTaskGroup(of: Whiteboard?.self) { group in
+            group.addTask {
+                do {
+                    for try await entry in self.log.follow(after: seq) where entry.record["mission_id"]?.stringValue == missionID {
+                        if let board = self.whiteboard(missionID), board.status.isTerminal { return board }
+                    }
+                } catch {
+                    return nil
+                }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import MissionService
+
+/// Fails its first `failures` attempts, then answers; counts attempts per mission.
+final class FlakyTool: MissionTool {
+    let name = "flaky"
+    let failures: Int
+    let attempts = Mutex<[String: Int]>([:])
+
+    init(failures: Int) { self.failures = failures }
+
+    func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
+        let n = attempts.withLock { $0[request.missionID, default: 0] += 1; return $0[request.missionID]! }
+        try await events.progress("try", "attempt \(n)")
+        if n <= failures { throw ToolError("planned failure \(n)") }
+        return ExecutionResult(success: true, finalAnswer: "ok after \(n)", toolsUsed: [name])
+    }
+}
+
+/// Runs until cancelled (or for `seconds` given in the description).
+struct SlowTool: MissionTool {
+    let name = "slow"
+
+    func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
+        try await events.progress("sleep", "sleeping")
+        try await Task.sleep(for: .seconds(Double(request.objective.description) ?? 3600))
+        return ExecutionResult(success: true, finalAnswer: "woke", toolsUsed: [name])
+    }
+}
+
+/// A runtime on a temporary data directory with fast retries; closed by `finish`.
+struct Harness {
+    let dir: TemporaryDirectory
+    let runtime: MissionRuntime
+    let runner: Task<Void, Never>
+
+    init(dir: TemporaryDirectory = TemporaryDirectory(), workers: Int = 2, tools: [any MissionTool] = [],
+         recover: Bool = true) async throws {
+        self.dir = dir
+        var options = MissionRuntime.Options(dataDirectory: DataDirectory(path: dir.path))
+        options.executor.workers = workers
+        options.executor.retry = RetryPolicy(baseDelay: .milliseconds(20))
+        options.executor.jitter = { 0.5 }
+        options.tools = ToolRegistry([EchoTool()] + tools)
+        let runtime = try MissionRuntime(options)
+        self.runtime = runtime
+        if recover { _ = try await runtime.executor.recover() }
+        runner = Task { await runtime.executor.run() }
+    }
+
+    func submit(_ type: String, _ description: String, maxAttempts: Int = 3, maxDuration: Double = 30, priority: Int = 0) async throws -> Submission {
+        try await runtime.submit(MissionRequest(objective: Objective(type: type, description: description),
+                                                constraints: Constraints(maxDurationSeconds: maxDuration, maxAttempts: maxAttempts),
+                                                priority: priority, source: MissionSource(channel: .cli)))
+    }
+
+    func waitForTerminal(_ id: String) async -> Whiteboard? {
+        await runtime.store.waitUntilTerminal(id, after: 0, limit: .seconds(20))
+    }
+
+    func finish(grace: Duration = .seconds(5)) async {
+        await runtime.executor.shutdown(grace: grace)
+        await runner.value
+        await runtime.close()
+    }
+}
+
+@Suite struct ExecutorTests {
+    @Test func an_echo_mission_runs_to_completion_with_its_records_and_signals() async throws {
+        let h = try await Harness()
+        let submission = try await h.submit("echo", "hello world")
+        guard case .created(let created) = submission else { Issue.record("not created"); return }
+        #expect(created.status == .queued)
+        let board = try #require(await h.waitForTerminal(created.missionID))
+        await h.finish()
+        #expect(board.status == .completed)
+        #expect(board.executionResult == ExecutionResult(success: true, finalAnswer: "hello world", toolsUsed: ["echo"]))
+        #expect(board.timeline.map { $0.label ?? $0.eventType } == ["mission_created", "queued", "active", "echo", "completed"])
+        let signals = h.dir.lines("learning_signals.jsonl").map { parse($0)["signal_type"]!.stringValue! }
+        #expect(signals == ["mission_proposed", "mission_executed"])
+        let executed = parse(h.dir.lines("learning_signals.jsonl")[1])
+        #expect(executed["success"] == .bool(true))
+        #expect(executed["attempt"] == .int(1))
+    }
+
+    @Test func failures_are_retried_with_backoff_until_success() async throws {
+        let h = try await Harness(tools: [FlakyTool(failures: 2)])
+        let id = try await h.submit("flaky", "x").whiteboard.missionID
+        let board = try #require(await h.waitForTerminal(id))
+        await h.finish()
+        #expect(board.status == .completed)
+        #expect(board.attempts == 3)
+        #expect(board.executionResult?.finalAnswer == "ok after 3")
+        let reasons = board.timeline.filter { $0.labelKey == "status" }.map(\.message)
+        #expect(reasons == ["enqueued", "execution_started", "retry_scheduled: planned failure 1", "execution_started",
+                            "retry_scheduled: planned failure 2", "execution_started", "execution_finished"])
+        let retried = h.dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string("mission_retried") }
+        #expect(retried.map { $0["retry_in_ms"] } == [.int(15), .int(30)])
+    }
+
+    @Test func a_mission_fails_after_max_attempts() async throws {
+        let h = try await Harness(tools: [FlakyTool(failures: 10)])
+        let id = try await h.submit("flaky", "x", maxAttempts: 2).whiteboard.missionID
+        let board = try #require(await h.waitForTerminal(id))
+        await h.finish()
+        #expect(board.status == .failed)
+        #expect(board.attempts == 2)
+        #expect(board.executionResult?.error == "planned failure 2")
+        #expect(board.timeline.last?.message == "execution_failed: planned failure 2")
+    }
+
+    @Test func max_duration_is_enforced_as_a_timeout() async throws {
+        let h = try await Harness(tools: [SlowTool()])
+        let started = ContinuousClock.now
+        let id = try await h.submit("slow", "3600", maxAttempts: 1, maxDuration: 0.2).whiteboard.missionID
+        let board = try #require(await h.waitForTerminal(id))
+        await h.finish()
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(board.status == .failed)
+        #expect(board.timeline.last?.label == "failed")
+        #expect(board.timeline.last?.message.hasPrefix("timeout: attempt 1 ran past max_duration_seconds (0.2 s)") == true)
+    }
+
+    @Test func cancelling_a_running_mission_stops_its_tool() async throws {
+        let h = try await Harness(tools: [SlowTool()])
+        let id = try await h.submit("slow", "3600").whiteboard.missionID
+        // Wait for the tool to start (its progress record), then cancel.
+        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        let outcome = try await h.runtime.executor.cancel(id)
+        guard case .cancelled(let board) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(board.status == .cancelled)
+        #expect(board.timeline.last?.message.hasPrefix("cancelled_by_user") == true)
+        guard case .alreadyTerminal = try await h.runtime.executor.cancel(id) else { Issue.record("second cancel"); return }
+        await h.finish()
+    }
+
+    @Test func cancelling_a_queued_mission_removes_it_before_it_runs() async throws {
+        let h = try await Harness(workers: 1, tools: [SlowTool()])
+        let blocker = try await h.submit("slow", "3600").whiteboard.missionID
+        let queued = try await h.submit("echo", "never runs").whiteboard.missionID
+        guard case .cancelled(let board) = try await h.runtime.executor.cancel(queued) else { Issue.record("not cancelled"); return }
+        #expect(board.status == .cancelled)
+        #expect(board.startTime == nil)
+        #expect(board.attempts == 0)
+        _ = try await h.runtime.executor.cancel(blocker)
+        await h.finish()
+        #expect(h.runtime.store.whiteboard(queued)?.eventCount == 3)
+        guard case .notFound = try await h.runtime.executor.cancel("m-missing") else { Issue.record("missing"); return }
+    }
+
+    @Test func identical_requests_while_one_is_queued_create_one_mission() async throws {
+        let h = try await Harness(workers: 1, tools: [SlowTool()])
+        let blocker = try await h.submit("slow", "3600").whiteboard.missionID
+        let results = try await withThrowingTaskGroup(of: Submission.self) { group in
+            for _ in 0..<50 { group.addTask { try await h.submit("echo", "same thing") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let created = results.filter { if case .created = $0 { return true } else { return false } }
+        #expect(created.count == 1)
+        #expect(Set(results.map(\.whiteboard.missionID)).count == 1)
+        #expect(h.runtime.store.board.count == 2)
+        _ = try await h.runtime.executor.cancel(blocker)
+        let first = try #require(await h.waitForTerminal(created[0].whiteboard.missionID))
+        #expect(first.status == .completed)
+        // Once finished, the same request is a new mission.
+        guard case .created(let again) = try await h.submit("echo", "same thing") else { Issue.record("not created again"); return }
+        #expect(again.missionID != first.missionID)
+        await h.finish()
+        let suppressed = h.dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string("duplicate_suppressed") }
+        #expect(suppressed.count == 49)
+    }
+
+    @Test func shutdown_past_grace_puts_running_missions_back_to_queued() async throws {
+        let h = try await Harness(tools: [SlowTool()])
+        let id = try await h.submit("slow", "3600").whiteboard.missionID
+        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        await h.finish(grace: .milliseconds(50))
+        let board = try #require(h.runtime.store.whiteboard(id))
+        #expect(board.status == .queued)
+        #expect(board.timeline.last?.message.hasPrefix("interrupted") == true)
+    }
+
+    @Test func shutdown_lets_missions_finish_within_grace() async throws {
+        let h = try await Harness(tools: [SlowTool()])
+        let id = try await h.submit("slow", "0.3").whiteboard.missionID
+        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        await h.finish(grace: .seconds(10))
+        #expect(h.runtime.store.whiteboard(id)?.status == .completed)
+    }
+
+    @Test func restart_requeues_queued_missions_and_recovers_active_ones() async throws {
+        let dir = TemporaryDirectory()
+        // A log left behind by a crash: one queued, one active with attempts left, one out of attempts.
+        func created(_ id: String, _ seq: Int, attempts: Int) -> String {
+            JSONWriter.string(.object(MissionEvent(seq: seq, timestamp: at(seq), missionID: id, body: .created(MissionCreated(
+                objective: Objective(type: "echo", description: "from \(id)"), constraints: Constraints(maxAttempts: attempts),
+                source: MissionSource(channel: .api)))).record))
+        }
+        func status(_ id: String, _ seq: Int, _ status: MissionStatus, _ reason: String, _ attempt: Int) -> String {
+            JSONWriter.string(.object(makeStatus(status, reason, seq: seq, attempt: attempt, id: id).record))
+        }
+        dir.write("missions.jsonl", [
+            created("m-q", 1, attempts: 3), status("m-q", 2, .queued, "enqueued", 0),
+            created("m-a", 3, attempts: 3), status("m-a", 4, .queued, "enqueued", 0), status("m-a", 5, .active, "execution_started", 1),
+            created("m-x", 6, attempts: 1), status("m-x", 7, .active, "execution_started", 1),
+        ].joined(separator: "\n") + "\n")
+        let h = try await Harness(dir: dir, recover: false)
+        let report = try await h.runtime.executor.recover()
+        #expect(report == .init(requeued: ["m-q"], recovered: ["m-a"], failed: ["m-x"]))
+        let q = try #require(await h.waitForTerminal("m-q"))
+        let a = try #require(await h.waitForTerminal("m-a"))
+        let x = try #require(h.runtime.store.whiteboard("m-x"))
+        await h.finish()
+        #expect(q.status == .completed)
+        #expect(a.status == .completed)
+        #expect(a.attempts == 2)
+        #expect(a.timeline.map(\.message).contains("recovered_after_restart"))
+        #expect(x.status == .failed)
+        #expect(x.timeline.last?.message.hasPrefix("interrupted") == true)
+    }
+
+    @Test func unknown_objective_types_are_refused_at_submission() async throws {
+        let h = try await Harness()
+        await #expect(throws: SubmissionError.self) { try await h.submit("teleport", "x") }
+        await #expect(throws: SubmissionError.self) { try await h.submit("echo", "   ") }
+        await h.finish()
+        #expect(h.runtime.store.log.lastSeq == 0)
+    }
+
+    @Test func a_second_process_cannot_open_the_same_data_directory() async throws {
+        let h = try await Harness()
+        #expect(throws: DataDirectoryError.busy(path: h.dir.path)) {
+            try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: h.dir.path)))
+        }
+        await h.finish()
+    }
+}
