@@ -1,1 +1,63 @@
-print("stub")
+import Foundation
+import MissionService
+
+// mission-bench [all|appends|replay|startup|memory] [--quick] [--dir DIR]
+// Prints one line per figure; BENCHMARKS.md records them with the command and date.
+Console.configure()
+let arguments = Array(CommandLine.arguments.dropFirst())
+let quick = arguments.contains("--quick")
+let what = arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? "all"
+let directory = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? NSTemporaryDirectory() + "mission-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { if !arguments.contains("--dir") { try? FileManager.default.removeItem(atPath: directory) } }
+
+if what == "hold" {
+    // Child of `memory`: open the data directory like the service does and report peak RSS.
+    let runtime = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: arguments[1])))
+    print("missions=\(runtime.store.board.count) peak_rss_mb=\(Measure.format(Measure.peakRSSMegabytes, 1)) rss_now_mb=\(Measure.format(Measure.currentRSSMegabytes, 1))")
+    exit(0)
+}
+
+print("# mission-bench \(what)\(quick ? " --quick" : "") on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+if what == "all" || what == "appends" {
+    try await AppendBenchmark.run(directory: directory, quick: quick,
+                                  only: arguments.firstIndex(of: "--appenders").flatMap { Int(arguments[$0 + 1]) })
+}
+if what == "all" || what == "replay" || what == "startup" {
+    let missions = quick ? 10_000 : 200_000
+    let dataDir = directory + "/large"
+    try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+    let generate = try await Measure.seconds { try LogGenerator.write(missions: missions, to: dataDir + "/missions.jsonl") }
+    let records = missions * LogGenerator.recordsPerMission
+    let bytes = (try FileManager.default.attributesOfItem(atPath: dataDir + "/missions.jsonl")[.size] as? Int) ?? 0
+    Measure.report("generated", ["records": "\(records)", "megabytes": Measure.format(Double(bytes) / 1e6, 1), "seconds": Measure.format(generate, 1)])
+    if what != "startup" { try ReplayBenchmark.run(log: dataDir + "/missions.jsonl", records: records) }
+    if what != "replay" { try await StartupBenchmark.run(directory: dataDir, records: records) }
+    if !arguments.contains("--keep") { try? FileManager.default.removeItem(atPath: dataDir) }
+}
+if what == "all" || what == "memory" {
+    let missions = quick ? 5_000 : 100_000
+    let dataDir = directory + "/memory"
+    try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+    try LogGenerator.write(missions: missions, to: dataDir + "/missions.jsonl")
+    for checkpoint in [false, true] {
+        if !checkpoint {
+            // Let a first open write the checkpoint that the second measurement starts from.
+            let runtime = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: dataDir)))
+            await runtime.close()
+            try FileManager.default.moveItem(atPath: dataDir + "/missions.checkpoint", toPath: dataDir + "/saved.checkpoint")
+        } else {
+            try FileManager.default.moveItem(atPath: dataDir + "/saved.checkpoint", toPath: dataDir + "/missions.checkpoint")
+        }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["hold", dataDir]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        child.waitUntilExit()
+        let line = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        print("memory  checkpoint=\(checkpoint ? "yes" : "no")  \(line)  goal=<200")
+    }
+    try? FileManager.default.removeItem(atPath: dataDir)
+}

@@ -1,1 +1,5 @@
-print("stub")
+import Foundation
+import MissionService
+
+let status = await MissionCommandLine.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(status)

@@ -77,7 +77,7 @@ struct Harness {
         await h.finish()
         #expect(board.status == .completed)
         #expect(board.executionResult == ExecutionResult(success: true, finalAnswer: "hello world", toolsUsed: ["echo"]))
-        #expect(board.timeline.map { $0.label ?? $0.eventType } == ["mission_created", "queued", "active", "echo", "completed"])
+        #expect(board.timeline.map { $0.labelKind == .none ? $0.eventType : $0.label } == ["mission_created", "queued", "active", "echo", "completed"])
         let signals = h.dir.lines("learning_signals.jsonl").map { parse($0)["signal_type"]!.stringValue! }
         #expect(signals == ["mission_proposed", "mission_executed"])
         let executed = parse(h.dir.lines("learning_signals.jsonl")[1])
@@ -93,7 +93,7 @@ struct Harness {
         #expect(board.status == .completed)
         #expect(board.attempts == 3)
         #expect(board.executionResult?.finalAnswer == "ok after 3")
-        let reasons = board.timeline.filter { $0.labelKey == "status" }.map(\.message)
+        let reasons = board.timeline.filter { $0.labelKind == .status }.map(\.message)
         #expect(reasons == ["enqueued", "execution_started", "retry_scheduled: planned failure 1", "execution_started",
                             "retry_scheduled: planned failure 2", "execution_started", "execution_finished"])
         let retried = h.dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string("mission_retried") }

@@ -53,7 +53,7 @@ public enum DataDirectoryError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .busy(let path):
-            return "another mission process is writing to \(path); stop it, use another --data directory, or talk to it with --server"
+            return "another mission process (e.g. `mission serve`) is writing to \(path); stop it first, or use another --data directory"
         case .cannotCreate(let path, let reason):
             return "cannot create \(path): \(reason); check the --data path and its permissions"
         }

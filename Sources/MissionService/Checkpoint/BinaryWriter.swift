@@ -57,30 +57,63 @@ struct BinaryWriter {
     }
 }
 
-/// Reads what `BinaryWriter` wrote; every read is bounds-checked, so a damaged file throws.
+/// Reads what `BinaryWriter` wrote, streaming a file in chunks so that a checkpoint never has
+/// to fit in memory twice. It hashes every byte it loads; `finish` compares that with the
+/// trailer. Every read is bounds-checked, so a damaged file throws and never traps.
 struct BinaryReader {
     struct Malformed: Error, CustomStringConvertible {
         var description: String { "malformed checkpoint" }
     }
 
-    private let bytes: [UInt8]
-    private(set) var index = 0
+    static let chunkSize = 1 << 20
+
+    private let file: LogFile
+    private var buffer: [UInt8] = []
+    private var index = 0
+    private var fileOffset = 0
+    private let end: Int
+    private var hash: UInt64 = 0xcbf29ce484222325
     private var interned: [String] = []
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Reads `file` up to `end`, the offset where the body stops and the trailer starts.
+    init(file: LogFile, end: Int) {
+        self.file = file
+        self.end = end
+    }
 
-    var isAtEnd: Bool { index == bytes.count }
+    var isAtEnd: Bool { fileOffset == end && index == buffer.count }
+
+    /// True when the hash of everything loaded equals `expected` (call once at the end).
+    func hashMatches(_ expected: UInt64) -> Bool { hash == expected }
+
+    /// Makes `count` bytes available at `index`, loading (and hashing) more of the file.
+    private mutating func ensure(_ count: Int) throws {
+        if buffer.count - index >= count { return }
+        guard count <= end - fileOffset + (buffer.count - index) else { throw Malformed() }
+        buffer.removeFirst(index)
+        index = 0
+        while buffer.count < count {
+            let chunk = try file.read(at: fileOffset, count: min(max(Self.chunkSize, count - buffer.count), end - fileOffset))
+            for byte in chunk {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100000001b3
+            }
+            fileOffset += chunk.count
+            buffer += chunk
+        }
+    }
 
     mutating func raw(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, bytes.count - index >= count else { throw Malformed() }
+        guard count >= 0 else { throw Malformed() }
+        try ensure(count)
         defer { index += count }
-        return Array(bytes[index..<(index + count)])
+        return Array(buffer[index..<(index + count)])
     }
 
     mutating func byte() throws -> UInt8 {
-        guard index < bytes.count else { throw Malformed() }
+        try ensure(1)
         defer { index += 1 }
-        return bytes[index]
+        return buffer[index]
     }
 
     mutating func unsigned() throws -> UInt64 {
@@ -113,8 +146,7 @@ struct BinaryReader {
     mutating func bool() throws -> Bool { try byte() != 0 }
 
     mutating func string() throws -> String {
-        let count = try unsigned()
-        return try utf8(count)
+        try utf8(try unsigned())
     }
 
     mutating func internedString() throws -> String {
@@ -130,10 +162,12 @@ struct BinaryReader {
     }
 
     private mutating func utf8(_ count: UInt64) throws -> String {
-        guard count <= UInt64(bytes.count - index) else { throw Malformed() }
-        let end = index + Int(count)
-        defer { index = end }
-        guard let string = bytes.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self) }) else {
+        guard count <= UInt64(end) else { throw Malformed() }
+        let length = Int(count)
+        try ensure(length)
+        let start = index
+        index += length
+        guard let string = buffer.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[start..<(start + length)]), as: UTF8.self) }) else {
             throw Malformed()
         }
         return string

@@ -3,18 +3,19 @@ import Glibc
 
 /// A snapshot of the folded missions log, so that a start does not replay the whole log.
 ///
-/// It names the last record it covers by seq and by the hash of that line; on start the line
-/// must still be there and hash the same, else the checkpoint is ignored and the log replayed
-/// in full. The log stays the only source of truth: deleting the checkpoint loses nothing.
+/// It names the last record it covers by seq, by the byte length of the log through it and by
+/// the hash of that line; on start all three must still match, else the checkpoint is ignored
+/// and the log replayed in full. Lines it covers are not re-parsed at start (that is the point):
+/// `mission verify` still reads every line. The log stays the only source of truth: deleting
+/// the checkpoint loses nothing.
 public enum Checkpoint {
-    static let magic: [UInt8] = Array("MSCKPT01".utf8)
+    static let magic: [UInt8] = Array("MSCKPT02".utf8)
     /// Records appended between two background checkpoints.
     public static let defaultInterval = 100_000
 
     struct Snapshot {
         var trusted: JSONLLog.TrustedPrefix
-        var boards: [Whiteboard]
-        var undecodable: [(seq: Int, reason: String)]
+        var board: MissionBoard
     }
 
     /// Opens the missions log of `directory`, starting from its checkpoint when one is valid.
@@ -30,9 +31,8 @@ public enum Checkpoint {
         } catch {
             return (try MissionStore(path: directory.missionsPath, mode: mode), "checkpoint unreadable (\(error)); replayed the whole log")
         }
-        let board = MissionBoard(restoring: snapshot)
         do {
-            let store = try MissionStore(path: directory.missionsPath, mode: mode, restored: board, trusted: snapshot.trusted)
+            let store = try MissionStore(path: directory.missionsPath, mode: mode, restored: snapshot.board, trusted: snapshot.trusted)
             let replayed = store.log.lastSeq - snapshot.trusted.seq
             return (store, "checkpoint at seq \(snapshot.trusted.seq); replayed \(replayed) records after it")
         } catch is JSONLLog.CheckpointMismatch {
@@ -45,19 +45,19 @@ public enum Checkpoint {
     @discardableResult
     static func write(_ store: MissionStore, to path: String) throws -> Int? {
         let (boards, undecodable, seq) = store.board.snapshotForCheckpoint()
-        guard seq > 0, let hash = try store.log.lineHash(at: seq) else { return nil }
+        guard seq > 0, let trusted = try store.log.trustedPrefix(through: seq) else { return nil }
         var w = BinaryWriter()
         w.raw(magic)
-        w.int(seq)
-        w.fixed64(hash)
+        w.int(trusted.seq)
+        w.int(trusted.length)
+        w.fixed64(trusted.lineHash)
         w.unsigned(UInt64(undecodable.count))
         for item in undecodable { w.int(item.seq); w.string(item.reason) }
         w.unsigned(UInt64(boards.count))
         for board in boards { board.write(to: &w) }
-        var bytes = w.bytes
-        var trailer = BinaryWriter()
-        trailer.fixed64(LineHash.of(bytes))
-        bytes += trailer.bytes
+        let hash = LineHash.of(w.bytes)
+        w.fixed64(hash)
+        let bytes = w.bytes
         let temporary = path + ".tmp"
         _ = unlink(temporary)
         try LogFile.appendSynced(bytes, to: temporary)
@@ -71,47 +71,41 @@ public enum Checkpoint {
         return seq
     }
 
+    /// Loads a checkpoint into a new board, one whiteboard at a time. Throws when the file is
+    /// damaged in any way (its trailer hash covers every byte).
     static func read(_ path: String) throws -> Snapshot {
-        guard let data = FileManager.default.contents(atPath: path), data.count > magic.count + 8 else {
-            throw BinaryReader.Malformed()
-        }
-        let bytes = [UInt8](data)
-        let body = Array(bytes[0..<(bytes.count - 8)])
-        var trailer = BinaryReader(Array(bytes[(bytes.count - 8)...]))
-        guard try trailer.fixed64() == LineHash.of(body) else { throw BinaryReader.Malformed() }
-        var r = BinaryReader(body)
+        let file = try LogFile.open(path, readOnly: true)
+        defer { file.close() }
+        let size = try file.size()
+        guard size > magic.count + 8 else { throw BinaryReader.Malformed() }
+        let expected = try file.read(at: size - 8, count: 8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
+        var r = BinaryReader(file: file, end: size - 8)
         guard try r.raw(magic.count) == magic else { throw BinaryReader.Malformed() }
-        let trusted = JSONLLog.TrustedPrefix(seq: try r.int(), lineHash: try r.fixed64())
+        let trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64())
         var undecodable: [(seq: Int, reason: String)] = []
         for _ in 0..<(try r.unsigned()) { undecodable.append((try r.int(), try r.string())) }
         let count = try r.unsigned()
-        var boards: [Whiteboard] = []
-        boards.reserveCapacity(Int(min(count, 10_000_000)))
-        for _ in 0..<count { boards.append(try Whiteboard(from: &r)) }
-        guard r.isAtEnd else { throw BinaryReader.Malformed() }
-        return Snapshot(trusted: trusted, boards: boards, undecodable: undecodable)
+        let board = MissionBoard()
+        try board.state.withLock { state in
+            state.appliedSeq = trusted.seq
+            state.undecodable = undecodable
+            state.boards.reserveCapacity(Int(min(count, 10_000_000)))
+            state.order.reserveCapacity(Int(min(count, 10_000_000)))
+            for _ in 0..<count {
+                let slot = MissionBoard.Slot(try Whiteboard(from: &r))
+                state.order.append(slot)
+                state.boards[slot.board.missionID] = slot
+                if let key = slot.board.idempotencyKey { state.idempotency[key] = slot.board.missionID }
+            }
+        }
+        guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }
+        return Snapshot(trusted: trusted, board: board)
     }
 }
 
 extension MissionBoard {
-    convenience init(restoring snapshot: Checkpoint.Snapshot) {
-        self.init()
-        state.withLock { state in
-            state.appliedSeq = snapshot.trusted.seq
-            state.undecodable = snapshot.undecodable
-            state.boards.reserveCapacity(snapshot.boards.count)
-            state.order.reserveCapacity(snapshot.boards.count)
-            for board in snapshot.boards {
-                state.order.append(board.missionID)
-                state.boards[board.missionID] = board
-                if let key = board.idempotencyKey { state.idempotency[key] = board.missionID }
-            }
-        }
-    }
-
     /// A consistent copy of the view: boards in creation order and the seq they reflect.
     func snapshotForCheckpoint() -> ([Whiteboard], [(seq: Int, reason: String)], Int) {
-        let (boards, order, undecodable, seq) = state.withLock { ($0.boards, $0.order, $0.undecodable, $0.appliedSeq) }
-        return (order.compactMap { boards[$0] }, undecodable, seq)
+        state.withLock { state in (state.order.map(\.board), state.undecodable, state.appliedSeq) }
     }
 }

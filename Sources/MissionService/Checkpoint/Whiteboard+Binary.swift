@@ -32,10 +32,18 @@ extension Whiteboard {
             previousSeq = entry.seq
             w.int64(entry.timestamp.millisecondsSinceEpoch)
             w.internedString(entry.eventType)
-            w.optional(entry.labelKey) { $0.internedString($1) }
-            w.optional(entry.label) { $0.internedString($1) }
-            // Status messages are reasons, a small set; other messages are mostly unique.
-            if entry.labelKey == "status" { w.internedString(entry.message) } else { w.string(entry.message) }
+            w.unsigned(UInt64(entry.labelKind.rawValue))
+            w.internedString(entry.label)
+            // Status messages are reasons, a small set. The creation entry's message is the
+            // description: written once, so that on load both share one string as after a fold.
+            if entry.labelKind == .status {
+                w.internedString(entry.message)
+            } else if entry.eventType == "mission_created", entry.message == objective?.description {
+                w.bool(true)
+            } else {
+                w.bool(false)
+                w.string(entry.message)
+            }
         }
         w.optional(source) { w, s in
             w.internedString(s.channel)
@@ -77,15 +85,23 @@ extension Whiteboard {
         lastSeq = try r.int()
         eventCount = try r.int()
         let timelineCount = try r.unsigned()
+        timeline.reserveCapacity(Int(min(timelineCount, 1 << 20)))
         var seq = 0
         for _ in 0..<timelineCount {
             seq += try r.int()
             let timestamp = Timestamp(millisecondsSinceEpoch: try r.int64())
             let eventType = try r.internedString()
-            let labelKey = try r.optional { try $0.internedString() }
-            let label = try r.optional { try $0.internedString() }
-            let message = labelKey == "status" ? try r.internedString() : try r.string()
-            timeline.append(TimelineEntry(seq: seq, timestamp: timestamp, eventType: eventType, label: label, labelKey: labelKey, message: message))
+            guard let labelKind = TimelineEntry.LabelKind(rawValue: UInt8(truncatingIfNeeded: try r.unsigned())) else { throw BinaryReader.Malformed() }
+            let label = try r.internedString()
+            let message: String
+            if labelKind == .status {
+                message = try r.internedString()
+            } else if try r.bool() {
+                message = objective?.description ?? ""
+            } else {
+                message = try r.string()
+            }
+            timeline.append(TimelineEntry(seq: seq, timestamp: timestamp, eventType: eventType, labelKind: labelKind, label: label, message: message))
         }
         source = try r.optional { r in
             var source = MissionSource(channel: .api)

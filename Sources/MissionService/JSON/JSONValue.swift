@@ -60,7 +60,9 @@ extension JSONValue {
         case (.int(let x), .int(let y)): return x == y
         case (.int, .double), (.double, .int), (.double, .double): return a.doubleValue == b.doubleValue
         case (.string(let x), .string(let y)): return x == y
-        case (.array(let x), .array(let y)): return x == y
+        // Element by element: `Array<JSONValue>.==` here crashes the Swift 6.3 optimiser
+        // (CopyPropagation ownership error) in release builds.
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0 == $1 }
         case (.object(let x), .object(let y)): return x == y
         default: return false
         }
@@ -83,6 +85,11 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public struct Member: Sendable, Hashable {
         public var key: String
         public var value: JSONValue
+
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public var members: [Member]

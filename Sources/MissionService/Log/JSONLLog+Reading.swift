@@ -56,10 +56,11 @@ extension JSONLLog {
         return entries
     }
 
-    /// Hash of the line at `seq`, for checkpoints.
-    func lineHash(at seq: Int) throws -> UInt64? {
+    /// What a checkpoint covering records 1...seq must record to be checked on open.
+    func trustedPrefix(through seq: Int) throws -> TrustedPrefix? {
         guard let entry = try entries(after: seq - 1, limit: 1).first else { return nil }
-        return LineHash.of(entry.line)
+        let length = state.withLock { seq < $0.offsets.count ? $0.offsets[seq] : $0.endOffset }
+        return TrustedPrefix(seq: seq, length: length, lineHash: LineHash.of(entry.line))
     }
 
     // MARK: Following
@@ -70,9 +71,9 @@ extension JSONLLog {
         LogFollower(log: self, after: seq)
     }
 
-    /// Waits until a record after `seq` is committed. False when the log closed or the task
-    /// was cancelled first.
-    func waitForCommit(after seq: Int) async -> Bool {
+    /// Waits until a record after `seq` is committed: true then; false if the log closed or
+    /// the task was cancelled first.
+    public func waitForCommit(after seq: Int) async -> Bool {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -83,13 +84,13 @@ extension JSONLLog {
                     // Cancellation is checked inside the lock: the flag is set before onCancel
                     // runs, so either onCancel finds this waiter or this check sees the flag.
                     if state.committedSeq > seq || state.isFinished || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
+                    state.waiters[id] = (seq, continuation)
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
         return state.withLock { $0.committedSeq > seq }
     }
@@ -113,8 +114,7 @@ extension JSONLLog {
             state.endOffset = scan.validLength
             state.committedSeq += offsets.count
             state.nextSeq = state.committedSeq + 1
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            return state.takeWaiters()
         }
         waiters.forEach { $0.resume() }
         return offsets.count

@@ -16,12 +16,15 @@ public final class JSONLLog: Sendable {
     public enum Mode: Sendable { case readWrite, readOnly }
 
     /// A prefix of the file already folded elsewhere (a checkpoint): its lines are indexed but
-    /// not parsed. The line at `seq` must still hash to `lineHash`, or the open throws.
+    /// not parsed. The prefix must still end at byte `length` with a line that hashes to
+    /// `lineHash`, or the open throws `CheckpointMismatch` (and the caller replays in full).
     public struct TrustedPrefix: Sendable, Hashable {
         public var seq: Int
+        public var length: Int
         public var lineHash: UInt64
-        public init(seq: Int, lineHash: UInt64) {
+        public init(seq: Int, length: Int, lineHash: UInt64) {
             self.seq = seq
+            self.length = length
             self.lineHash = lineHash
         }
     }
@@ -31,6 +34,15 @@ public final class JSONLLog: Sendable {
         public var tornBytes: Int
         public var tornPath: String?
     }
+
+    /// Counters since open: how well group commit batches (records per sync) and sync time.
+    public struct Stats: Sendable, Equatable {
+        public var records = 0
+        public var syncs = 0
+        public var syncNanoseconds: UInt64 = 0
+    }
+
+    public var stats: Stats { state.withLock { $0.stats } }
 
     public struct Limits: Sendable {
         public var maxRecordBytes = 4 << 20
@@ -49,6 +61,7 @@ public final class JSONLLog: Sendable {
 
     struct Pending {
         var entries: [LogEntry]
+        var bytes: Int
         var continuation: CheckedContinuation<[LogEntry], any Error>
     }
 
@@ -59,18 +72,31 @@ public final class JSONLLog: Sendable {
         var offsets: [Int]
         var endOffset: Int
         var pending: [Pending] = []
+        var pendingBytes = 0
         var writerWaiting = false
         var writerRunning = false
         var closed = false
         var failure: LogError?
         var recent: RecentEntries
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Followers waiting for a seq beyond `after`.
+        var waiters: [UInt64: (after: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiterID: UInt64 = 0
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var blockingClosers: [DispatchSemaphore] = []
+        var stats = Stats()
 
         /// Closed and drained: no record will ever be committed again.
         var isFinished: Bool { closed && !writerRunning }
+
+        /// Removes and returns the waiters whose seq has now been committed.
+        mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            var ready: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in waiters where waiter.after < committedSeq {
+                ready.append(waiter.continuation)
+                waiters[id] = nil
+            }
+            return ready
+        }
     }
 
     /// Opens (creating if needed) the log at `path`. In read-write mode a torn last line is
@@ -95,7 +121,7 @@ public final class JSONLLog: Sendable {
             scan = try LogScanner.scan(file) { lineNumber, offset, bytes in
                 offsets.append(offset)
                 if let trusted, lineNumber <= trusted.seq {
-                    if lineNumber == trusted.seq, LineHash.of(bytes) != trusted.lineHash {
+                    if lineNumber == trusted.seq, offset + bytes.count + 1 != trusted.length || LineHash.of(bytes) != trusted.lineHash {
                         throw CheckpointMismatch()
                     }
                     return
@@ -168,6 +194,10 @@ public final class JSONLLog: Sendable {
     /// Appends `records` with consecutive seqs in one batch; returns once all are synced.
     public func append(_ records: [JSONObject]) async throws -> [LogEntry] {
         guard mode == .readWrite else { throw LogError.readOnly(path: path) }
+        // The log alone assigns seq.
+        let records = records.map { record in
+            record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
+        }
         let bodies = records.map { JSONWriter.encode($0) }
         for body in bodies where body.count > limits.maxRecordBytes {
             throw LogError.recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes)
@@ -178,12 +208,16 @@ public final class JSONLLog: Sendable {
                 if state.closed { return .failure(.closed(path: path)) }
                 var entries: [LogEntry] = []
                 entries.reserveCapacity(records.count)
+                var bytes = 0
                 for (record, body) in zip(records, bodies) {
                     let seq = state.nextSeq
                     state.nextSeq += 1
-                    entries.append(Self.makeEntry(seq: seq, record: record, body: body))
+                    let entry = Self.makeEntry(seq: seq, record: record, body: body)
+                    bytes += entry.line.count + 1
+                    entries.append(entry)
                 }
-                state.pending.append(Pending(entries: entries, continuation: continuation))
+                state.pending.append(Pending(entries: entries, bytes: bytes, continuation: continuation))
+                state.pendingBytes += bytes
                 defer { state.writerWaiting = false }
                 return .success(state.writerWaiting)
             }
@@ -196,23 +230,20 @@ public final class JSONLLog: Sendable {
 
     /// Splices `"seq":N` in front of an encoded record, so the line starts with its seq.
     private static func makeEntry(seq: Int, record: JSONObject, body: [UInt8]) -> LogEntry {
-        var writer = JSONWriter(reserve: body.count + 24)
-        writer.writeString("seq")
-        var line: [UInt8] = [UInt8(ascii: "{")]
-        line.reserveCapacity(body.count + 24)
-        line.append(contentsOf: writer.bytes)
-        line.append(UInt8(ascii: ":"))
-        var number = JSONWriter(reserve: 20)
-        number.writeInt(seq)
-        line.append(contentsOf: number.bytes)
+        var writer = JSONWriter(reserve: body.count + 32)
+        writer.writeRaw(#"{"seq":"#)
+        writer.writeInt(seq)
+        var line = writer.bytes
         if body.count > 2 {
             line.append(UInt8(ascii: ","))
             line.append(contentsOf: body[1...])
         } else {
             line.append(UInt8(ascii: "}"))
         }
-        var members = [JSONObject.Member(key: "seq", value: .int(seq))]
-        members.append(contentsOf: record.members.filter { $0.key != "seq" })
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(record.members.count + 1)
+        members.append(JSONObject.Member(key: "seq", value: .int(seq)))
+        members.append(contentsOf: record.members)
         return LogEntry(seq: seq, line: line, record: JSONObject(members: members))
     }
 
@@ -224,13 +255,21 @@ public final class JSONLLog: Sendable {
                     state.writerWaiting = true
                     return []
                 }
+                if state.pendingBytes <= limits.maxBatchBytes {
+                    // The usual case: take everything without copying the array.
+                    var batch: [Pending] = []
+                    swap(&batch, &state.pending)
+                    state.pendingBytes = 0
+                    return batch
+                }
                 var taken = 0
                 var bytes = 0
                 for pending in state.pending {
                     if taken > 0 && bytes >= limits.maxBatchBytes { break }
-                    bytes += pending.entries.reduce(0) { $0 + $1.line.count + 1 }
+                    bytes += pending.bytes
                     taken += 1
                 }
+                state.pendingBytes -= bytes
                 let batch = Array(state.pending[0..<taken])
                 state.pending.removeFirst(taken)
                 return batch
@@ -245,7 +284,7 @@ public final class JSONLLog: Sendable {
         let (waiters, closers, blocking) = state.withLock { state in
             state.writerRunning = false
             defer { state.waiters = [:]; state.closeWaiters = []; state.blockingClosers = [] }
-            return (Array(state.waiters.values), state.closeWaiters, state.blockingClosers)
+            return (state.waiters.values.map(\.continuation), state.closeWaiters, state.blockingClosers)
         }
         waiters.forEach { $0.resume() }
         closers.forEach { $0.resume() }
@@ -254,13 +293,14 @@ public final class JSONLLog: Sendable {
 
     private func commit(_ batch: [Pending]) {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(batch.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.line.count + 1 } })
+        bytes.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
         for pending in batch {
             for entry in pending.entries {
                 bytes.append(contentsOf: entry.line)
                 bytes.append(0x0A)
             }
         }
+        let syncStart = DispatchTime.now().uptimeNanoseconds
         do {
             try file.writeAll(bytes)
             try file.sync()
@@ -268,6 +308,7 @@ public final class JSONLLog: Sendable {
             fail(batch, error)
             return
         }
+        let syncNanoseconds = DispatchTime.now().uptimeNanoseconds - syncStart
         let entries = batch.flatMap(\.entries)
         // The view is updated before the commit is published, so whoever can read record N
         // from the log also finds it folded into the view.
@@ -279,8 +320,10 @@ public final class JSONLLog: Sendable {
                 state.recent.append(entry)
             }
             state.committedSeq = entries.last!.seq
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            state.stats.records += entries.count
+            state.stats.syncs += 1
+            state.stats.syncNanoseconds += syncNanoseconds
+            return state.takeWaiters()
         }
         for pending in batch { pending.continuation.resume(returning: pending.entries) }
         waiters.forEach { $0.resume() }
@@ -293,6 +336,7 @@ public final class JSONLLog: Sendable {
         let (rest, endOffset) = state.withLock { state in
             state.failure = failure
             state.nextSeq = state.committedSeq + 1
+            state.pendingBytes = 0
             defer { state.pending = [] }
             return (state.pending, state.endOffset)
         }
@@ -320,7 +364,7 @@ public final class JSONLLog: Sendable {
         } else {
             let waiters = state.withLock { state in
                 defer { state.waiters = [:] }
-                return Array(state.waiters.values)
+                return state.waiters.values.map(\.continuation)
             }
             waiters.forEach { $0.resume() }
         }

@@ -3,10 +3,18 @@ import Synchronization
 /// The materialised view: every mission's whiteboard, kept current as records are committed,
 /// so reading one is a dictionary lookup and never touches the file.
 public final class MissionBoard: Sendable {
+    /// A whiteboard in a box: the dictionary holds a reference, not a ~400-byte value, so it
+    /// wastes little on empty slots and never holds two copies of every board while it grows.
+    /// Only touched under `state`'s lock.
+    final class Slot {
+        var board: Whiteboard
+        init(_ board: Whiteboard) { self.board = board }
+    }
+
     struct State {
-        var boards: [String: Whiteboard] = [:]
-        /// Mission ids in the order they were first seen (creation order).
-        var order: [String] = []
+        var boards: [String: Slot] = [:]
+        /// Every mission in the order first seen (creation order).
+        var order: [Slot] = []
         var appliedSeq = 0
         var idempotency: [String: String] = [:]
         var undecodable: [(seq: Int, reason: String)] = []
@@ -38,18 +46,22 @@ public final class MissionBoard: Sendable {
 
     static func apply(_ event: MissionEvent, to state: inout State) {
         state.appliedSeq = max(state.appliedSeq, event.seq)
-        if state.boards[event.missionID] == nil {
-            state.order.append(event.missionID)
-            state.boards[event.missionID] = Whiteboard(missionID: event.missionID)
+        let slot: Slot
+        if let existing = state.boards[event.missionID] {
+            slot = existing
+        } else {
+            slot = Slot(Whiteboard(missionID: event.missionID))
+            state.order.append(slot)
+            state.boards[event.missionID] = slot
         }
-        WhiteboardReducer.reduce(into: &state.boards[event.missionID]!, event)
+        WhiteboardReducer.reduce(into: &slot.board, event)
         if case .created(let created) = event.body, let key = created.idempotencyKey {
             state.idempotency[key] = event.missionID
         }
     }
 
     public func whiteboard(_ missionID: String) -> Whiteboard? {
-        state.withLock { $0.boards[missionID] }
+        state.withLock { $0.boards[missionID]?.board }
     }
 
     /// The seq of the last record folded in.
@@ -69,8 +81,9 @@ public final class MissionBoard: Sendable {
         state.withLock { state in
             var page: [Whiteboard] = []
             var total = 0
-            for id in state.order.reversed() {
-                guard let board = state.boards[id], board.isCreated else { continue }
+            for slot in state.order.reversed() {
+                let board = slot.board
+                guard board.isCreated else { continue }
                 if let status, board.status != status { continue }
                 if total >= offset && page.count < limit { page.append(board) }
                 total += 1
@@ -81,13 +94,13 @@ public final class MissionBoard: Sendable {
 
     /// Every mission in creation order (recovery, checkpoints).
     public func all() -> [Whiteboard] {
-        state.withLock { state in state.order.compactMap { state.boards[$0] } }
+        state.withLock { state in state.order.map(\.board) }
     }
 
     public func countsByStatus() -> [MissionStatus: Int] {
         state.withLock { state in
             var counts: [MissionStatus: Int] = [:]
-            for board in state.boards.values where board.isCreated { counts[board.status, default: 0] += 1 }
+            for slot in state.order where slot.board.isCreated { counts[slot.board.status, default: 0] += 1 }
             return counts
         }
     }

@@ -43,7 +43,7 @@ extension Whiteboard.TimelineEntry {
             "timestamp": .timestamp(timestamp),
             "event_type": .string(eventType),
         ]
-        if let labelKey, let label { object[labelKey] = .string(label) }
+        if let key = labelKind.key { object[key] = .string(label) }
         object["message"] = .string(message)
         return object
     }

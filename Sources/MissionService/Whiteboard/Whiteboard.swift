@@ -1,13 +1,35 @@
 /// A mission's live state: the fold of its events in seq order and nothing else (CONTRACT §3).
 public struct Whiteboard: Sendable, Hashable {
     public struct TimelineEntry: Sendable, Hashable {
+        /// Which key the label goes under in JSON: `status`, `phase` or `kind`, by event type.
+        public enum LabelKind: UInt8, Sendable {
+            case none, status, phase, kind
+
+            public var key: String? {
+                switch self {
+                case .none: return nil
+                case .status: return "status"
+                case .phase: return "phase"
+                case .kind: return "kind"
+                }
+            }
+        }
+
         public var seq: Int
         public var timestamp: Timestamp
         public var eventType: String
-        /// The status, phase or kind, by event type, under the key `labelKey`.
-        public var label: String?
-        public var labelKey: String?
+        public var label: String
         public var message: String
+        public var labelKind: LabelKind
+
+        public init(seq: Int, timestamp: Timestamp, eventType: String, labelKind: LabelKind = .none, label: String = "", message: String) {
+            self.seq = seq
+            self.timestamp = timestamp
+            self.eventType = eventType
+            self.labelKind = labelKind
+            self.label = label
+            self.message = message
+        }
     }
 
     public var missionID: String

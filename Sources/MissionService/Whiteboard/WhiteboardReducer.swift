@@ -5,8 +5,7 @@ public enum WhiteboardReducer {
         board.lastSeq = event.seq
         board.eventCount += 1
         board.updatedAt = event.timestamp
-        var entry = Whiteboard.TimelineEntry(seq: event.seq, timestamp: event.timestamp, eventType: event.eventType,
-                                             label: nil, labelKey: nil, message: "")
+        var entry = Whiteboard.TimelineEntry(seq: event.seq, timestamp: event.timestamp, eventType: event.eventType, message: "")
         switch event.body {
         case .created(let created):
             board.objective = created.objective
@@ -18,23 +17,26 @@ public enum WhiteboardReducer {
             board.idempotencyKey = created.idempotencyKey
             entry.message = created.objective.description
         case .status(let update):
-            entry.labelKey = "status"
+            entry.labelKind = .status
             entry.label = update.status.rawValue
             entry.message = message(for: update)
             apply(update, at: event.timestamp, to: &board)
         case .progress(let progress):
             board.progress = Progress(phase: progress.phase, message: progress.message)
-            entry.labelKey = "phase"
+            entry.labelKind = .phase
             entry.label = progress.phase
             entry.message = progress.message
         case .artifact(let artifact):
             board.artifacts.append(Artifact(kind: artifact.kind, uri: artifact.uri))
-            entry.labelKey = "kind"
+            entry.labelKind = .kind
             entry.label = artifact.kind
             entry.message = artifact.uri
         case .other(_, let message):
             entry.message = message ?? ""
         }
+        // Most timelines are short: grow them exactly rather than doubling, which would leave
+        // a third of every mission's timeline empty in memory.
+        if board.timeline.count < 16 { board.timeline.reserveCapacity(board.timeline.count + 1) }
         board.timeline.append(entry)
     }
 
@@ -69,6 +71,23 @@ public enum WhiteboardReducer {
         if let error = update.executionResult?.error ?? update.error, !error.isEmpty {
             return update.reason.isEmpty ? error : "\(update.reason): \(error)"
         }
-        return update.reason
+        return interned(update.reason)
+    }
+
+    /// The reasons this service writes, as static strings: held by every timeline, a parsed
+    /// copy of each would be a heap allocation per record.
+    static func interned(_ reason: String) -> String {
+        switch reason {
+        case "enqueued": return "enqueued"
+        case "execution_started": return "execution_started"
+        case "execution_finished": return "execution_finished"
+        case "execution_failed": return "execution_failed"
+        case "retry_scheduled": return "retry_scheduled"
+        case "cancelled_by_user": return "cancelled_by_user"
+        case "recovered_after_restart": return "recovered_after_restart"
+        case "interrupted": return "interrupted"
+        case "timeout": return "timeout"
+        default: return reason
+        }
     }
 }

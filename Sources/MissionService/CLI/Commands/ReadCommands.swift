@@ -1,0 +1,51 @@
+enum WhiteboardCommand {
+    static func execute(_ context: CommandContext) throws -> Int32 {
+        let id = context.parsed.arguments[0]
+        let atSeq = try context.parsed.int("--at-seq", in: 0...Int.max)
+        guard let store = try context.readStore(), let current = store.whiteboard(id), current.isCreated else {
+            throw CommandFailure("mission \(id) not found in \(context.directory.missionsPath); `mission list` shows the missions there")
+        }
+        if let atSeq {
+            guard let board = try store.whiteboard(id, atSeq: atSeq) else {
+                throw CommandFailure("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
+            }
+            context.printWhiteboard(board)
+        } else {
+            context.printWhiteboard(current)
+        }
+        return ExitStatus.success
+    }
+}
+
+enum ListCommand {
+    static func execute(_ context: CommandContext) throws -> Int32 {
+        var status: MissionStatus?
+        if let text = context.parsed.value("--status") {
+            guard let parsed = MissionStatus(rawValue: text) else {
+                throw ArgumentError.invalidValue(command: "list", option: "--status", value: text,
+                                                 expected: "one of \(MissionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        let limit = try context.parsed.int("--limit", in: 1...10_000) ?? 50
+        let offset = try context.parsed.int("--offset", in: 0...Int.max) ?? 0
+        let (missions, total) = try context.readStore()?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0)
+        if context.json {
+            Console.out(JSONWriter.string(.object(["missions": .array(missions.map { .object($0.summaryJSON) }), "total": .int(total)])))
+            return ExitStatus.success
+        }
+        if missions.isEmpty {
+            Console.out(total == 0 ? "no missions" : "no missions at offset \(offset) (total \(total))")
+            return ExitStatus.success
+        }
+        for board in missions {
+            let created = board.createdAt?.formatted ?? "-"
+            let description = RecordFormatter.clip(board.objective?.description ?? "", 60)
+            Console.out("\(board.missionID)  \(board.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \((board.objective?.type ?? "-").padding(toLength: 7, withPad: " ", startingAt: 0))  attempts=\(board.attempts)  \(created)  \(description)")
+        }
+        if total > offset + missions.count { Console.out("… \(total - offset - missions.count) more (use --offset / --limit)") }
+        return ExitStatus.success
+    }
+}
+
+import Foundation

@@ -1,0 +1,83 @@
+import Foundation
+
+enum RunCommand {
+    enum Outcome: Sendable {
+        case finished
+        case interrupted(Int32)
+    }
+
+    static func execute(_ context: CommandContext) async throws -> Int32 {
+        let request = try makeRequest(context.parsed)
+        var options = MissionRuntime.Options(dataDirectory: context.directory)
+        options.executor.workers = 1
+        options.executor.report = { Console.err($0) }
+        let runtime = try MissionRuntime(options)
+        let submission: Submission
+        do {
+            submission = try await runtime.submit(request)
+        } catch {
+            await runtime.close()
+            throw error
+        }
+        let id = submission.whiteboard.missionID
+        let firstSeq = submission.whiteboard.timeline.first?.seq ?? 1
+        Console.err("mission \(id): \(request.objective.type) mission in \(context.directory.path) (Ctrl-C puts it back in the queue)")
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask {
+                await runtime.executor.run()
+                return nil
+            }
+            group.addTask {
+                // Progress: this mission's records as they are committed, until it is terminal.
+                do {
+                    for try await entry in runtime.store.log.follow(after: firstSeq - 1) where entry.record["mission_id"]?.stringValue == id {
+                        Console.err(RecordFormatter.line(entry))
+                        if runtime.store.whiteboard(id)?.status.isTerminal == true, entry.record["status"] != nil { return .finished }
+                    }
+                } catch {
+                    Console.err("mission \(id): cannot follow the log: \(error)")
+                }
+                return nil
+            }
+            group.addTask {
+                for await signal in ProcessSignals.stream() { return .interrupted(signal) }
+                return nil
+            }
+            var outcome: Outcome = .finished
+            while let next = await group.next() {
+                if let next {
+                    outcome = next
+                    break
+                }
+            }
+            if case .interrupted(let signal) = outcome {
+                Console.err("mission \(id): \(ProcessSignals.name(signal)): stopping; the mission goes back to queued")
+            }
+            await runtime.executor.shutdown(grace: .zero)
+            group.cancelAll()
+            return outcome
+        }
+        await runtime.close()
+        guard let board = runtime.store.whiteboard(id) else { throw CommandFailure("mission \(id) vanished from the log") }
+        context.printWhiteboard(board)
+        if case .interrupted = outcome { return ExitStatus.interrupted }
+        return board.status == .completed ? ExitStatus.success : ExitStatus.failure
+    }
+
+    static func makeRequest(_ parsed: ArgumentParser.Parsed) throws -> MissionRequest {
+        let description = parsed.arguments[0]
+        let type = parsed.value("--type") ?? (containsURL(description) ? "fetch" : "echo")
+        let constraints = Constraints(
+            allowedDomains: parsed.all("--allowed-domain"),
+            maxPages: try parsed.int("--max-pages", in: 1...10_000) ?? Constraints.defaultMaxPages,
+            maxDurationSeconds: try parsed.double("--timeout") ?? Constraints.defaultMaxDurationSeconds,
+            maxAttempts: try parsed.int("--max-attempts", in: 1...100) ?? Constraints.defaultMaxAttempts)
+        return MissionRequest(objective: Objective(type: type, description: description), constraints: constraints,
+                              priority: try parsed.int("--priority", in: MissionRequest.priorityRange) ?? MissionCreated.defaultPriority,
+                              source: MissionSource(channel: .cli))
+    }
+
+    static func containsURL(_ text: String) -> Bool {
+        text.range(of: #"https?://[^\s]+"#, options: [.regularExpression, .caseInsensitive]) != nil
+    }
+}

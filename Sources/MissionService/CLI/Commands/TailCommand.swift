@@ -1,0 +1,70 @@
+import Foundation
+
+enum TailCommand {
+    static let defaultCount = 10
+
+    static func execute(_ context: CommandContext) async throws -> Int32 {
+        let which = context.parsed.arguments.first ?? "missions"
+        guard which == "missions" || which == "signals" else {
+            throw ArgumentError.unexpectedArgument(command: "tail", argument: which)
+        }
+        let path = which == "missions" ? context.directory.missionsPath : context.directory.signalsPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("no log at \(path) yet; pass --data DIR if the service uses another directory")
+        }
+        let log = try JSONLLog(path: path, mode: .readOnly)
+        let mission = context.parsed.value("--mission")
+        let since = try context.parsed.int("--since", in: 0...Int.max)
+        let follow = context.parsed.has("--follow")
+        let json = context.json
+        let show: @Sendable (LogEntry) -> Void = { entry in
+            if let mission, entry.record["mission_id"]?.stringValue != mission { return }
+            Console.out(json ? entry.text : RecordFormatter.line(entry))
+        }
+        var cursor = try since ?? startForLast(defaultCount, of: log, mission: mission)
+        if !follow {
+            while true {
+                let entries = try log.entries(after: cursor)
+                guard let last = entries.last else { break }
+                entries.forEach(show)
+                cursor = last.seq
+            }
+            await log.close()
+            return ExitStatus.success
+        }
+        let start = cursor
+        let watcher = try FileWatcher(path: path)
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Another process appends: each change notice indexes the new whole lines.
+                for await _ in watcher.changes { try log.refresh() }
+            }
+            group.addTask {
+                for try await entry in log.follow(after: start) { show(entry) }
+            }
+            group.addTask {
+                for await _ in ProcessSignals.stream() { break }
+            }
+            _ = try? await group.next()
+            watcher.stop()
+            await log.close()
+            group.cancelAll()
+        }
+        return ExitStatus.success
+    }
+
+    /// The seq after which the last `count` matching records start.
+    static func startForLast(_ count: Int, of log: JSONLLog, mission: String?) throws -> Int {
+        let last = log.lastSeq
+        guard let mission else { return max(0, last - count) }
+        var found: [Int] = []
+        var end = last
+        while end > 0 && found.count < count {
+            let start = max(0, end - 1024)
+            let entries = try log.entries(after: start, limit: end - start)
+            found += entries.reversed().filter { $0.record["mission_id"]?.stringValue == mission }.map(\.seq)
+            end = start
+        }
+        return found.count < count ? 0 : found[count - 1] - 1
+    }
+}

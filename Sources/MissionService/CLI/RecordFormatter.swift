@@ -1,0 +1,47 @@
+/// One readable line per log record, for `tail` and `run`'s progress.
+enum RecordFormatter {
+    static func line(_ entry: LogEntry) -> String {
+        let record = entry.record
+        let time = record["timestamp"]?.stringValue ?? "-"
+        let prefix = "#\(entry.seq) \(time)"
+        if record["signal_type"] != nil {
+            var rest = record
+            for key in ["seq", "timestamp", "signal_type", "mission_id"] { rest[key] = nil }
+            let fields = rest.members.map { "\($0.key)=\(compact($0.value))" }.joined(separator: " ")
+            return "\(prefix) \(record["signal_type"]!.stringValue ?? "?") \(record["mission_id"]?.stringValue ?? "-") \(fields)"
+        }
+        guard let event = try? MissionEvent(record: record, seq: entry.seq) else { return "\(prefix) \(entry.text)" }
+        let id = event.missionID
+        switch event.body {
+        case .created(let created):
+            return "\(prefix) \(id) created \(created.objective.type) \(compact(.string(created.objective.description))) priority=\(created.priority)"
+        case .status(let update):
+            var text = "\(prefix) \(id) \(update.status.rawValue) (\(update.reason)"
+            if let attempt = update.attempt, attempt > 0 { text += ", attempt \(attempt)" }
+            text += ")"
+            if let result = update.executionResult {
+                text += result.success ? " answer: \(clip(result.finalAnswer))" : " error: \(clip(result.error ?? ""))"
+            } else if let error = update.error {
+                text += " error: \(clip(error))"
+            }
+            return text
+        case .progress(let progress):
+            return "\(prefix) \(id) progress \(progress.phase): \(clip(progress.message))"
+        case .artifact(let artifact):
+            return "\(prefix) \(id) artifact \(artifact.kind) \(artifact.uri)"
+        case .other(let type, let message):
+            return "\(prefix) \(id) \(type) \(clip(message ?? ""))"
+        }
+    }
+
+    static func compact(_ value: JSONValue) -> String {
+        clip(JSONWriter.string(value))
+    }
+
+    static func clip(_ text: String, _ limit: Int = 200) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
+    }
+}
+
+import Foundation

@@ -1,0 +1,58 @@
+import Foundation
+import Glibc
+
+/// Tells when a file written by another process changes (inotify), so that `tail --follow`
+/// waits for the kernel instead of re-reading on a timer. Blocking waits run on a dedicated
+/// thread; a pipe wakes it to stop.
+public final class FileWatcher: Sendable {
+    private let stopPipe: (read: Int32, write: Int32)
+    public let changes: AsyncStream<Void>
+
+    public init(path: String) throws {
+        let fd = inotify_init1(Int32(IN_CLOEXEC))
+        guard fd >= 0 else { throw LogError.io(path: path, operation: "inotify_init1", errno: errno) }
+        guard inotify_add_watch(fd, path, UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB)) >= 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw LogError.io(path: path, operation: "inotify_add_watch", errno: code)
+        }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            Glibc.close(fd)
+            throw LogError.io(path: path, operation: "pipe", errno: errno)
+        }
+        for end in fds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        stopPipe = (fds[0], fds[1])
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        changes = stream
+        let thread = Thread { [fd, stop = fds[0]] in
+            var pollFDs = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0)]
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let ready = poll(&pollFDs, 2, -1)
+                if ready < 0 && errno == EINTR { continue }
+                if ready < 0 || pollFDs[1].revents != 0 { break }
+                if pollFDs[0].revents != 0 {
+                    _ = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+                    continuation.yield()
+                }
+            }
+            // The thread owns both descriptors it polls, so it is the one to close them.
+            Glibc.close(fd)
+            Glibc.close(stop)
+            continuation.finish()
+        }
+        thread.name = "file-watcher"
+        thread.start()
+    }
+
+    public func stop() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(stopPipe.write, &byte, 1)
+    }
+
+    deinit {
+        stop()
+        Glibc.close(stopPipe.write)
+    }
+}

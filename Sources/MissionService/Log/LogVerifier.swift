@@ -1,0 +1,75 @@
+/// `mission verify`: reads a log front to back and lists every problem instead of stopping
+/// at the first: lines that are not JSON objects, wrong seqs, records that are not valid
+/// events, illegal status transitions, and a torn last line.
+public struct LogVerifier {
+    public enum Kind: Sendable { case missions, signals }
+
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public struct Report: Sendable {
+        public var path: String
+        public var records = 0
+        public var missions = 0
+        public var problems: [Problem] = []
+        public var tornBytes = 0
+        public var isSound: Bool { problems.isEmpty && tornBytes == 0 }
+    }
+
+    public static let maxProblemsListed = 100
+
+    public static func verify(path: String, kind: Kind) throws -> Report {
+        var report = Report(path: path)
+        let file = try LogFile.open(path, readOnly: true)
+        defer { file.close() }
+        var boards: [String: Whiteboard] = [:]
+        func problem(_ line: Int, _ message: String) {
+            if report.problems.count < maxProblemsListed { report.problems.append(Problem(line: line, message: message)) }
+        }
+        let scan = try LogScanner.scan(file) { line, _, bytes in
+            report.records += 1
+            let record: JSONObject
+            do {
+                record = try JSONLLog.parseLine(bytes, lineNumber: line, path: path)
+            } catch let error as LogError {
+                if case .corruptLine(_, _, let reason) = error { problem(line, reason) } else { problem(line, error.description) }
+                return
+            }
+            switch kind {
+            case .signals:
+                if record["signal_type"]?.stringValue == nil { problem(line, "no signal_type") }
+                if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
+            case .missions:
+                let event: MissionEvent
+                do {
+                    event = try MissionEvent(record: record, seq: line)
+                } catch {
+                    problem(line, "not a valid mission event: \(error)")
+                    return
+                }
+                var board = boards[event.missionID] ?? Whiteboard(missionID: event.missionID)
+                if case .created = event.body, board.isCreated {
+                    problem(line, "mission \(event.missionID) is created a second time")
+                } else if !board.isCreated, !isCreation(event) {
+                    problem(line, "\(event.eventType) for mission \(event.missionID) before its mission_created")
+                }
+                if case .status(let update) = event.body, !board.canMove(to: update.status) {
+                    problem(line, "illegal status change of \(event.missionID): \(board.hasStatusUpdate ? board.status.rawValue : "created") → \(update.status.rawValue)")
+                }
+                WhiteboardReducer.reduce(into: &board, event)
+                boards[event.missionID] = board
+            }
+        }
+        report.tornBytes = scan.tornTail.count
+        report.missions = boards.count
+        return report
+    }
+
+    private static func isCreation(_ event: MissionEvent) -> Bool {
+        if case .created = event.body { return true }
+        return false
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+@testable import MissionService
+
+/// The built `mission` binary, run as a child process on a temporary data directory.
+@Suite struct CLITests {
+    @Test func run_prints_progress_then_the_final_whiteboard_and_exits_0() async throws {
+        let dir = TemporaryDirectory()
+        let result = try await ChildProcess.run(["run", "hello from the cli", "--data", dir.path, "--json"])
+        #expect(result.status == 0)
+        let board = try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(board["status"] == .string("completed"))
+        #expect(board["execution_result"]?.objectValue?["final_answer"] == .string("hello from the cli"))
+        #expect(result.stderr.contains("queued (enqueued)"))
+        #expect(result.stderr.contains("active (execution_started, attempt 1)"))
+        #expect(result.stderr.contains("completed (execution_finished, attempt 1) answer: hello from the cli"))
+        #expect(dir.lines("missions.jsonl").count == 5)
+    }
+
+    @Test func usage_errors_exit_2_with_a_hint() async throws {
+        for arguments in [["run"], ["run", "x", "--bogus"], ["frobnicate"], ["list", "--status", "sleeping"], ["run", "x", "--max-pages", "0"]] {
+            let result = try await ChildProcess.run(arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains("mission"), "\(arguments)")
+            #expect(result.stdout.isEmpty, "\(arguments)")
+        }
+    }
+
+    @Test func every_command_answers_help_with_exit_0() async throws {
+        for command in MissionCommands.parser.commands.map(\.name) {
+            let result = try await ChildProcess.run([command, "--help"])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("Usage: mission \(command)"))
+        }
+    }
+
+    @Test func whiteboard_list_and_at_seq_read_the_log() async throws {
+        let dir = TemporaryDirectory()
+        let run = try await ChildProcess.run(["run", "first", "--data", dir.path, "--json"])
+        let id = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!["mission_id"]!.stringValue!
+        let early = try await ChildProcess.run(["whiteboard", id, "--at-seq", "2", "--data", dir.path, "--json"])
+        #expect(early.status == 0)
+        let board = try JSONParser.parse(early.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(board["status"] == .string("queued"))
+        #expect(board["last_seq"] == .int(2))
+        let env = ["MISSION_DATA_DIR": dir.path]
+        let list = try await ChildProcess.run(["list", "--json"], environment: env)
+        let listed = try JSONParser.parse(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(listed["total"] == .int(1))
+        #expect(listed["missions"]?.arrayValue?.first?.objectValue?["status"] == .string("completed"))
+        let missing = try await ChildProcess.run(["whiteboard", "m-nothere"], environment: env)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("not found"))
+    }
+
+    @Test func tail_json_prints_records_exactly_as_stored() async throws {
+        let dir = TemporaryDirectory()
+        _ = try await ChildProcess.run(["run", "a", "--data", dir.path])
+        _ = try await ChildProcess.run(["run", "b", "--data", dir.path])
+        let all = try await ChildProcess.run(["tail", "--since", "0", "--json", "--data", dir.path])
+        #expect(all.stdout == dir.read("missions.jsonl"))
+        let last = try await ChildProcess.run(["tail", "--json", "--data", dir.path])
+        #expect(last.stdout.split(separator: "\n").map(String.init) == Array(dir.lines("missions.jsonl").suffix(10)))
+        let signals = try await ChildProcess.run(["tail", "signals", "--since", "2", "--json", "--data", dir.path])
+        #expect(signals.stdout.split(separator: "\n").map(String.init) == Array(dir.lines("learning_signals.jsonl").dropFirst(2)))
+    }
+
+    @Test func tail_follow_shows_records_another_process_appends() async throws {
+        let dir = TemporaryDirectory()
+        _ = try await ChildProcess.run(["run", "before", "--data", dir.path])
+        let tail = try ChildProcess(["tail", "--follow", "--data", dir.path])
+        #expect(await tail.waitFor("answer: before"))
+        _ = try await ChildProcess.run(["run", "appended later", "--data", dir.path])
+        #expect(await tail.waitFor("answer: appended later"))
+        tail.signal(SIGINT)
+        #expect(await tail.wait() == 0)
+    }
+
+    @Test func verify_reports_corruption_and_repairs_only_a_torn_tail() async throws {
+        let dir = TemporaryDirectory()
+        _ = try await ChildProcess.run(["run", "fine", "--data", dir.path])
+        #expect(try await ChildProcess.run(["verify", "--data", dir.path]).status == 0)
+        // A crash mid-write: a partial last line.
+        let handle = FileHandle(forWritingAtPath: dir.file("missions.jsonl"))!
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"seq":6,"timestamp":"2026-"#.utf8))
+        try handle.close()
+        let torn = try await ChildProcess.run(["verify", "--data", dir.path])
+        #expect(torn.status == 1)
+        #expect(torn.stdout.contains("torn last line of 27 bytes"))
+        let repaired = try await ChildProcess.run(["verify", "--repair", "--data", dir.path])
+        #expect(repaired.status == 0)
+        #expect(dir.read("missions.jsonl.torn") == #"{"seq":6,"timestamp":"2026-"# + "\n")
+        #expect(try await ChildProcess.run(["verify", "--data", dir.path]).status == 0)
+        // Damage in the middle is reported with its line and never "repaired".
+        var lines = dir.lines("missions.jsonl")
+        lines[1] = "{not json"
+        lines[3] = lines[3].replacingOccurrences(of: "\"seq\":4", with: "\"seq\":40")
+        dir.write("missions.jsonl", lines.joined(separator: "\n") + "\n")
+        let corrupt = try await ChildProcess.run(["verify", "--repair", "--data", dir.path])
+        #expect(corrupt.status == 1)
+        #expect(corrupt.stdout.contains("line 2: invalid JSON"))
+        #expect(corrupt.stdout.contains("line 4: seq is 40 on line 4"))
+        #expect(dir.lines("missions.jsonl") == lines)
+        // And the service refuses to start on it, naming file and line.
+        let run = try await ChildProcess.run(["run", "x", "--data", dir.path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("missions.jsonl:2: corrupt record"))
+    }
+
+    @Test func verify_finds_illegal_transitions() async throws {
+        let dir = TemporaryDirectory()
+        _ = try await ChildProcess.run(["run", "done", "--data", dir.path])
+        let id = parse(dir.lines("missions.jsonl")[0])["mission_id"]!.stringValue!
+        let again = JSONWriter.string(.object(["seq": .int(6), "timestamp": .string("2026-11-21T10:00:00.000Z"), "event_type": .string("mission_status_update"),
+                                               "mission_id": .string(id), "status": .string("active"), "reason": .string("zombie")]))
+        dir.write("missions.jsonl", dir.read("missions.jsonl") + again + "\n")
+        let result = try await ChildProcess.run(["verify", "--data", dir.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("line 6: illegal status change of \(id): completed → active"))
+    }
+
+    @Test func cancel_marks_a_queued_mission_cancelled() async throws {
+        let dir = TemporaryDirectory()
+        let created = MissionEvent(seq: 1, timestamp: at(1), missionID: "m-waiting", body: .created(MissionCreated(
+            objective: Objective(type: "echo", description: "waiting"), constraints: Constraints(), source: MissionSource(channel: .api))))
+        dir.write("missions.jsonl", JSONWriter.string(.object(created.record)) + "\n")
+        let result = try await ChildProcess.run(["cancel", "m-waiting", "--data", dir.path, "--json"])
+        #expect(result.status == 0)
+        #expect(try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!["status"] == .string("cancelled"))
+        let twice = try await ChildProcess.run(["cancel", "m-waiting", "--data", dir.path])
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("already cancelled"))
+    }
+
+    @Test func serve_runs_what_was_queued_and_stops_gracefully_on_sigterm() async throws {
+        let dir = TemporaryDirectory()
+        let created = MissionEvent(seq: 1, timestamp: at(1), missionID: "m-left", body: .created(MissionCreated(
+            objective: Objective(type: "echo", description: "left behind"), constraints: Constraints(), source: MissionSource(channel: .api))))
+        let active = makeStatus(.active, "execution_started", seq: 2, attempt: 1, id: "m-left")
+        dir.write("missions.jsonl", [created, active].map { JSONWriter.string(.object($0.record)) }.joined(separator: "\n") + "\n")
+        let serve = try ChildProcess(["serve", "--data", dir.path, "--workers", "2"])
+        #expect(await serve.waitFor("ready in"))
+        #expect(serve.stderr.contains("recovered 1 interrupted"))
+        let busy = try await ChildProcess.run(["run", "x", "--data", dir.path])
+        #expect(busy.status == 1)
+        #expect(busy.stderr.contains("another mission process"))
+        serve.signal(SIGTERM)
+        #expect(await serve.wait() == 0)
+        #expect(serve.stderr.contains("SIGTERM: stopping"))
+        let board = try #require(try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).whiteboard("m-left"))
+        #expect(board.status == .completed)
+        #expect(board.attempts == 2)
+        #expect(FileManager.default.fileExists(atPath: dir.file("missions.checkpoint")))
+    }
+}

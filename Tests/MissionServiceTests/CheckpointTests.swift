@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import MissionService
+
+@Suite struct CheckpointTests {
+    /// Fills a data directory through the real executor: completed, failed-and-retried, cancelled.
+    func makeHistory(_ dir: TemporaryDirectory) async throws {
+        let h = try await Harness(dir: dir, tools: [FlakyTool(failures: 1)])
+        for i in 0..<20 { _ = try await h.submit(i % 3 == 0 ? "flaky" : "echo", "mission \(i)") }
+        let queued = try await h.submit("echo", "cancel me", priority: -5)
+        _ = try await h.runtime.executor.cancel(queued.whiteboard.missionID)
+        for board in h.runtime.store.board.all() { _ = await h.waitForTerminal(board.missionID) }
+        await h.finish()
+    }
+
+    func fullReplay(_ dir: TemporaryDirectory) throws -> [Whiteboard] {
+        try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).board.all()
+    }
+
+    @Test func a_checkpoint_restores_exactly_what_a_full_replay_folds() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        let lastSeq = store.log.lastSeq
+        #expect(note == "checkpoint at seq \(lastSeq); replayed 0 records after it")
+        #expect(store.board.all() == (try fullReplay(dir)))
+        #expect(store.board.all().count == 21)
+        #expect(store.board.appliedSeq == lastSeq)
+    }
+
+    @Test func records_after_the_checkpoint_are_replayed_on_top_of_it() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        let covered = try Checkpoint.read(dir.file("missions.checkpoint")).trusted.seq
+        // More history, written without a checkpoint at the end.
+        let h = try await Harness(dir: dir)
+        let id = try await h.submit("echo", "after the checkpoint").whiteboard.missionID
+        _ = await h.waitForTerminal(id)
+        await h.runtime.executor.shutdown(grace: .seconds(1))
+        await h.runner.value
+        await h.runtime.store.close()
+        await h.runtime.signals.log.close()
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        #expect(note == "checkpoint at seq \(covered); replayed \(store.log.lastSeq - covered) records after it")
+        #expect(store.board.all() == (try fullReplay(dir)))
+        #expect(store.whiteboard(id)?.status == .completed)
+    }
+
+    @Test func a_checkpoint_that_no_longer_matches_the_log_is_ignored() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        // Same number of lines, but the covered prefix is longer: a rewritten log.
+        var lines = dir.lines("missions.jsonl")
+        lines[0] = lines[0].replacingOccurrences(of: "mission 0", with: "mission zero")
+        dir.write("missions.jsonl", lines.joined(separator: "\n") + "\n")
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        #expect(note == "checkpoint does not match the log; replayed the whole log")
+        #expect(store.board.all().first?.objective?.description == "mission zero")
+    }
+
+    @Test func a_damaged_checkpoint_file_is_ignored() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        var bytes = [UInt8](FileManager.default.contents(atPath: dir.file("missions.checkpoint"))!)
+        bytes[bytes.count / 2] ^= 0xFF
+        _ = FileManager.default.createFile(atPath: dir.file("missions.checkpoint"), contents: Data(bytes))
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        #expect(note.hasPrefix("checkpoint unreadable"))
+        #expect(store.board.all() == (try fullReplay(dir)))
+    }
+
+    @Test func the_background_loop_writes_a_checkpoint_every_interval() async throws {
+        let dir = TemporaryDirectory()
+        let h = try await Harness(dir: dir)
+        let loop = Task { await h.runtime.runCheckpoints(every: 8) }
+        // Each echo mission is 5 records; wait for the checkpoint loop to see past seq 8.
+        for i in 0..<3 { _ = await h.waitForTerminal(try await h.submit("echo", "m\(i)").whiteboard.missionID) }
+        #expect(await h.runtime.store.log.waitForCommit(after: 8))
+        await h.runtime.executor.shutdown(grace: .seconds(1))
+        await h.runner.value
+        await h.runtime.store.close()
+        await loop.value
+        let covered = try Checkpoint.read(dir.file("missions.checkpoint")).trusted.seq
+        #expect(covered >= 8)
+        await h.runtime.signals.log.close()
+    }
+
+    @Test func wait_for_commit_waits_for_its_own_target_not_any_commit() async throws {
+        let dir = TemporaryDirectory()
+        let log = try JSONLLog(path: dir.file("a.jsonl"))
+        async let reached = log.waitForCommit(after: 5)
+        for i in 1...6 { try await log.append(makeRecord(i)) }
+        #expect(await reached)
+        await log.close()
+        #expect(await log.waitForCommit(after: 100) == false)
+    }
+}
