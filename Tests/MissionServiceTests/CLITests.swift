@@ -122,9 +122,7 @@ import Testing
 
     @Test func cancel_marks_a_queued_mission_cancelled() async throws {
         let dir = TemporaryDirectory()
-        let created = MissionEvent(seq: 1, timestamp: at(1), missionID: "m-waiting", body: .created(MissionCreated(
-            objective: Objective(type: "echo", description: "waiting"), constraints: Constraints(), source: MissionSource(channel: .api))))
-        dir.write("missions.jsonl", JSONWriter.string(.object(created.record)) + "\n")
+        dir.write("missions.jsonl", JSONWriter.string(.object(makeCreated("m-waiting", description: "waiting").record)) + "\n")
         let result = try await ChildProcess.run(["cancel", "m-waiting", "--data", dir.path, "--json"])
         #expect(result.status == 0)
         #expect(try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!["status"] == .string("cancelled"))
@@ -135,8 +133,7 @@ import Testing
 
     @Test func serve_runs_what_was_queued_and_stops_gracefully_on_sigterm() async throws {
         let dir = TemporaryDirectory()
-        let created = MissionEvent(seq: 1, timestamp: at(1), missionID: "m-left", body: .created(MissionCreated(
-            objective: Objective(type: "echo", description: "left behind"), constraints: Constraints(), source: MissionSource(channel: .api))))
+        let created = makeCreated("m-left", description: "left behind")
         let active = makeStatus(.active, "execution_started", seq: 2, attempt: 1, id: "m-left")
         dir.write("missions.jsonl", [created, active].map { JSONWriter.string(.object($0.record)) }.joined(separator: "\n") + "\n")
         let serve = try ChildProcess(["serve", "--data", dir.path, "--workers", "2"])
