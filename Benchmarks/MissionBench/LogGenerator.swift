@@ -22,7 +22,7 @@ enum LogGenerator {
                                         source: MissionSource(channel: .chat, sessionID: "s-\(m % 1000)"))),
                 .status(StatusUpdate(status: .queued, reason: "enqueued", attempt: 0)),
                 .status(StatusUpdate(status: .active, reason: "execution_started", attempt: 1)),
-                .progress(Progress(phase: "echo", message: "echoing \(description.count) characters")),
+                .progress(MissionProgress(phase: "echo", message: "echoing \(description.count) characters")),
                 .status(StatusUpdate(status: .completed, reason: "execution_finished", attempt: 1, completedAt: t(4),
                                      executionResult: ExecutionResult(success: true, finalAnswer: description, toolsUsed: ["echo"]))),
             ]

@@ -1,7 +1,9 @@
 import Foundation
-import Synchronization
+@testable import MissionService
 
-/// A real child process (the built `mission` binary) with its output collected as it arrives.
+/// A real child process (the built `mission` binary). Its stdout and stderr go to files, not
+/// pipes: tests run in parallel, and a child spawned at the same moment as another inherits
+/// that one's pipe write ends, so "wait for EOF" would wait on unrelated processes.
 final class ChildProcess: Sendable {
     static var missionBinary: String {
         // Tests run from the build products directory, next to the `mission` executable.
@@ -16,48 +18,44 @@ final class ChildProcess: Sendable {
     }
 
     private let process: Process
-    private let output = Mutex<(stdout: String, stderr: String, waiters: [(String, CheckedContinuation<Bool, Never>)])>(("", "", []))
+    private let files = TemporaryDirectory()
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.missionBinary)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
+        files.write("stdout", "")
+        files.write("stderr", "")
+        let out = FileHandle(forWritingAtPath: files.file("stdout"))!
+        let err = FileHandle(forWritingAtPath: files.file("stderr"))!
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        for (pipe, isOut) in [(out, true), (err, false)] {
-            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-                let data = handle.availableData
-                if data.isEmpty { handle.readabilityHandler = nil; return }
-                let ready = self.output.withLock { state -> [CheckedContinuation<Bool, Never>] in
-                    if isOut { state.stdout += String(decoding: data, as: UTF8.self) } else { state.stderr += String(decoding: data, as: UTF8.self) }
-                    let all = state.stdout + state.stderr
-                    let (done, waiting) = (state.waiters.filter { all.contains($0.0) }, state.waiters.filter { !all.contains($0.0) })
-                    state.waiters = waiting
-                    return done.map(\.1)
-                }
-                ready.forEach { $0.resume(returning: true) }
-            }
-        }
         try process.run()
+        try out.close()
+        try err.close()
     }
 
-    var stdout: String { output.withLock { $0.stdout } }
-    var stderr: String { output.withLock { $0.stderr } }
+    var stdout: String { files.read("stdout") }
+    var stderr: String { files.read("stderr") }
 
-    /// Waits until stdout or stderr contains `text`; false after `limit`.
+    /// Waits until stdout or stderr contains `text`, re-reading when either file changes;
+    /// false after `limit`.
     func waitFor(_ text: String, limit: Duration = .seconds(20)) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let found = self.output.withLock { state in
-                        if (state.stdout + state.stderr).contains(text) { return true }
-                        state.waiters.append((text, continuation))
-                        return false
-                    }
-                    if found { continuation.resume(returning: true) }
+        guard let outWatcher = try? FileWatcher(path: files.file("stdout")),
+              let errWatcher = try? FileWatcher(path: files.file("stderr")) else { return false }
+        defer {
+            outWatcher.stop()
+            errWatcher.stop()
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            for watcher in [outWatcher, errWatcher] {
+                group.addTask {
+                    // Checked after the watcher exists, so no write between check and wait is missed.
+                    if (self.stdout + self.stderr).contains(text) { return true }
+                    for await _ in watcher.changes where (self.stdout + self.stderr).contains(text) { return true }
+                    return false
                 }
             }
             group.addTask {
@@ -66,19 +64,15 @@ final class ChildProcess: Sendable {
             }
             let first = await group.next()!
             group.cancelAll()
-            // Release a waiter still pending so that its child task can end.
-            let pending = output.withLock { state in
-                defer { state.waiters = state.waiters.filter { $0.0 != text } }
-                return state.waiters.filter { $0.0 == text }.map(\.1)
-            }
-            pending.forEach { $0.resume(returning: false) }
+            outWatcher.stop()
+            errWatcher.stop()
             return first
         }
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    /// Waits for exit and returns the status.
+    /// Waits for exit and returns the status; the output files are then complete.
     func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -92,9 +86,6 @@ final class ChildProcess: Sendable {
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let child = try ChildProcess(arguments, environment: environment)
         let status = await child.wait()
-        // The pipes may deliver their last bytes just after exit.
-        _ = await child.waitFor("", limit: .milliseconds(1))
-        try await Task.sleep(for: .milliseconds(50))
         return (status, child.stdout, child.stderr)
     }
 }

@@ -64,7 +64,7 @@ func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, attempt: In
             makeCreated(),
             makeStatus(.queued, "enqueued", seq: 2, attempt: 0),
             makeStatus(.active, "execution_started", seq: 3, attempt: 1),
-            MissionEvent(seq: 4, timestamp: at(4), missionID: "m-1", body: .progress(Progress(phase: "fetch", message: "page 1", metadata: ["n": .int(1)]))),
+            MissionEvent(seq: 4, timestamp: at(4), missionID: "m-1", body: .progress(MissionProgress(phase: "fetch", message: "page 1", metadata: ["n": .int(1)]))),
             MissionEvent(seq: 5, timestamp: at(5), missionID: "m-1", body: .artifact(Artifact(kind: "url", uri: "http://x/"))),
             makeStatus(.completed, "execution_finished", seq: 7, attempt: 1,
                        result: ExecutionResult(success: true, finalAnswer: "hello", toolsUsed: ["echo"])),
@@ -151,7 +151,7 @@ func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, attempt: In
         let events = [
             makeCreated(description: "quote \" and\nnewline"),
             makeStatus(.failed, "execution_failed", seq: 2, attempt: 3, result: ExecutionResult(success: false, finalAnswer: "", toolsUsed: ["echo"], error: "boom")),
-            MissionEvent(seq: 3, timestamp: at(3), missionID: "m-1", body: .progress(Progress(phase: "p", message: "m", metadata: ["k": .array([.null])]))),
+            MissionEvent(seq: 3, timestamp: at(3), missionID: "m-1", body: .progress(MissionProgress(phase: "p", message: "m", metadata: ["k": .array([.null])]))),
         ]
         for event in events {
             let text = JSONWriter.encode(event.record)

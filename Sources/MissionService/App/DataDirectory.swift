@@ -39,23 +39,3 @@ public struct DataDirectory: Sendable {
         return DirectoryLock(fd: fd)
     }
 }
-
-public final class DirectoryLock: Sendable {
-    private let fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    deinit { Glibc.close(fd) }
-}
-
-public enum DataDirectoryError: Error, CustomStringConvertible, Equatable {
-    case busy(path: String)
-    case cannotCreate(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .busy(let path):
-            return "another mission process (e.g. `mission serve`) is writing to \(path); stop it first, or use another --data directory"
-        case .cannotCreate(let path, let reason):
-            return "cannot create \(path): \(reason); check the --data path and its permissions"
-        }
-    }
-}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A request to create a mission, from any channel.
 public struct MissionRequest: Sendable, Hashable {
     public static let maxDescriptionBytes = 64 << 10
@@ -38,27 +40,3 @@ public struct MissionRequest: Sendable, Hashable {
         }
     }
 }
-
-public enum Submission: Sendable {
-    case created(Whiteboard)
-    /// An identical mission (same dedup key) is already queued or running; nothing was created.
-    case deduplicated(Whiteboard)
-
-    public var whiteboard: Whiteboard {
-        switch self {
-        case .created(let board), .deduplicated(let board): return board
-        }
-    }
-}
-
-public enum SubmissionError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .invalid(let message): return message
-        }
-    }
-}
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What every command gets: its parsed arguments and the environment.
 struct CommandContext: Sendable {
     var parsed: ArgumentParser.Parsed
@@ -19,19 +21,3 @@ struct CommandContext: Sendable {
         Console.out(String(decoding: JSONWriter.encode(board.json, pretty: !json), as: UTF8.self))
     }
 }
-
-/// Exit statuses (CONTRACT §6).
-public enum ExitStatus {
-    public static let success: Int32 = 0
-    public static let failure: Int32 = 1
-    public static let usage: Int32 = 2
-    public static let interrupted: Int32 = 130
-}
-
-/// A failure to report to the user as it is, with exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One readable line per log record, for `tail` and `run`'s progress.
 enum RecordFormatter {
     static func line(_ entry: LogEntry) -> String {
@@ -43,5 +45,3 @@ enum RecordFormatter {
         return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
     }
 }
-
-import Foundation

@@ -72,7 +72,7 @@ extension Whiteboard {
         for _ in 0..<4 { times.append(try r.optional { Timestamp(millisecondsSinceEpoch: try $0.int64()) }) }
         (createdAt, startTime, endTime, updatedAt) = (times[0], times[1], times[2], times[3])
         attempts = try r.int()
-        progress = try r.optional { r in Progress(phase: try r.internedString(), message: try r.string()) }
+        progress = try r.optional { r in MissionProgress(phase: try r.internedString(), message: try r.string()) }
         let artifactCount = try r.unsigned()
         for _ in 0..<artifactCount { artifacts.append(Artifact(kind: try r.internedString(), uri: try r.string())) }
         executionResult = try r.optional { r in

@@ -1,11 +1,14 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Tells when a file written by another process changes (inotify), so that `tail --follow`
 /// waits for the kernel instead of re-reading on a timer. Blocking waits run on a dedicated
-/// thread; a pipe wakes it to stop.
+/// thread. Stopping closes the write end of a pipe the thread also polls: it sees the hang-up
+/// and exits. Nothing is ever written to that pipe, so no SIGPIPE is possible.
 public final class FileWatcher: Sendable {
-    private let stopPipe: (read: Int32, write: Int32)
+    private let stopWriteEnd: Int32
+    private let stopped = Atomic(false)
     public let changes: AsyncStream<Void>
 
     public init(path: String) throws {
@@ -22,7 +25,7 @@ public final class FileWatcher: Sendable {
             throw LogError.io(path: path, operation: "pipe", errno: errno)
         }
         for end in fds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        stopPipe = (fds[0], fds[1])
+        stopWriteEnd = fds[1]
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         changes = stream
         let thread = Thread { [fd, stop = fds[0]] in
@@ -46,13 +49,13 @@ public final class FileWatcher: Sendable {
         thread.start()
     }
 
+    /// Ends `changes`. Safe to call more than once, from any thread.
     public func stop() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(stopPipe.write, &byte, 1)
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Glibc.close(stopWriteEnd)
     }
 
     deinit {
         stop()
-        Glibc.close(stopPipe.write)
     }
 }

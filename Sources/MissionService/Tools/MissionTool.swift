@@ -26,7 +26,7 @@ public struct ToolEvents: Sendable {
     }
 
     public func progress(_ phase: String, _ message: String, metadata: JSONObject? = nil) async throws {
-        try await record(.progress(Progress(phase: phase, message: message, metadata: metadata)))
+        try await record(.progress(MissionProgress(phase: phase, message: message, metadata: metadata)))
     }
 
     public func artifact(kind: String, uri: String, metadata: JSONObject? = nil) async throws {

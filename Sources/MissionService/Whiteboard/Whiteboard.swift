@@ -41,7 +41,7 @@ public struct Whiteboard: Sendable, Hashable {
     public var startTime: Timestamp?
     public var endTime: Timestamp?
     public var attempts = 0
-    public var progress: Progress?
+    public var progress: MissionProgress?
     public var artifacts: [Artifact] = []
     public var executionResult: ExecutionResult?
     public var lastSeq = 0

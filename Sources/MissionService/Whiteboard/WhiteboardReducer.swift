@@ -22,7 +22,7 @@ public enum WhiteboardReducer {
             entry.message = message(for: update)
             apply(update, at: event.timestamp, to: &board)
         case .progress(let progress):
-            board.progress = Progress(phase: progress.phase, message: progress.message)
+            board.progress = MissionProgress(phase: progress.phase, message: progress.message)
             entry.labelKind = .phase
             entry.label = progress.phase
             entry.message = progress.message

@@ -8,6 +8,8 @@ enum RunCommand {
 
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let request = try makeRequest(context.parsed)
+        // Handlers first: a Ctrl-C that comes as soon as output appears must find them.
+        let signals = ProcessSignals.stream()
         var options = MissionRuntime.Options(dataDirectory: context.directory)
         options.executor.workers = 1
         options.executor.report = { Console.err($0) }
@@ -40,7 +42,7 @@ enum RunCommand {
                 return nil
             }
             group.addTask {
-                for await signal in ProcessSignals.stream() { return .interrupted(signal) }
+                for await signal in signals { return .interrupted(signal) }
                 return nil
             }
             var outcome: Outcome = .finished

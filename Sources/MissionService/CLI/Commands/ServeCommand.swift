@@ -6,6 +6,8 @@ enum ServeCommand {
         let grace = try context.parsed.double("--grace-seconds", positive: false) ?? 10
         guard grace >= 0 else { throw ArgumentError.invalidValue(command: "serve", option: "--grace-seconds", value: "\(grace)", expected: "zero or more seconds") }
         let checkpointEvery = try context.parsed.int("--checkpoint-every", in: 1...Int.max) ?? Checkpoint.defaultInterval
+        // Handlers first: a SIGTERM that comes as soon as "ready" is printed must find them.
+        let signals = ProcessSignals.stream()
         var options = MissionRuntime.Options(dataDirectory: context.directory)
         options.executor.workers = workers
         options.executor.report = { Console.err("mission serve: \($0)") }
@@ -22,7 +24,7 @@ enum ServeCommand {
             group.addTask { await runtime.executor.run() }
             group.addTask { await runtime.runCheckpoints(every: checkpointEvery) }
             group.addTask {
-                for await signal in ProcessSignals.stream() {
+                for await signal in signals {
                     Console.err("mission serve: \(ProcessSignals.name(signal)): stopping; running missions have \(grace) s to finish")
                     break
                 }

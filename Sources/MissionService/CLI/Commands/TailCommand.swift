@@ -33,6 +33,8 @@ enum TailCommand {
             return ExitStatus.success
         }
         let start = cursor
+        // Handlers first: a Ctrl-C that comes as soon as output appears must find them.
+        let signals = ProcessSignals.stream()
         let watcher = try FileWatcher(path: path)
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -43,7 +45,7 @@ enum TailCommand {
                 for try await entry in log.follow(after: start) { show(entry) }
             }
             group.addTask {
-                for await _ in ProcessSignals.stream() { break }
+                for await _ in signals { break }
             }
             _ = try? await group.next()
             watcher.stop()

@@ -1,3 +1,5 @@
+import Foundation
+
 enum VerifyCommand {
     static func execute(_ context: CommandContext) throws -> Int32 {
         let directory = context.directory
@@ -42,5 +44,3 @@ enum VerifyCommand {
         return sound ? ExitStatus.success : ExitStatus.failure
     }
 }
-
-import Foundation

@@ -1,21 +1,4 @@
-enum WhiteboardCommand {
-    static func execute(_ context: CommandContext) throws -> Int32 {
-        let id = context.parsed.arguments[0]
-        let atSeq = try context.parsed.int("--at-seq", in: 0...Int.max)
-        guard let store = try context.readStore(), let current = store.whiteboard(id), current.isCreated else {
-            throw CommandFailure("mission \(id) not found in \(context.directory.missionsPath); `mission list` shows the missions there")
-        }
-        if let atSeq {
-            guard let board = try store.whiteboard(id, atSeq: atSeq) else {
-                throw CommandFailure("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
-            }
-            context.printWhiteboard(board)
-        } else {
-            context.printWhiteboard(current)
-        }
-        return ExitStatus.success
-    }
-}
+import Foundation
 
 enum ListCommand {
     static func execute(_ context: CommandContext) throws -> Int32 {
@@ -47,5 +30,3 @@ enum ListCommand {
         return ExitStatus.success
     }
 }
-
-import Foundation
