@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Why a running mission is being stopped from outside.
 public enum StopReason: Sendable, Equatable {
     /// `cancel ID`: the mission ends `cancelled`.
@@ -16,7 +14,7 @@ public final class CancellationSignal: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

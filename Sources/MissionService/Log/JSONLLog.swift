@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Glibc
-import Synchronization
 
 /// An append-only JSON Lines log: `missions.jsonl` or `learning_signals.jsonl`.
 ///
@@ -55,7 +54,7 @@ public final class JSONLLog: Sendable {
     public let mode: Mode
     let file: LogFile
     let limits: Limits
-    let state: Mutex<State>
+    let state: Locked<State>
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let onCommit: (@Sendable ([LogEntry]) -> Void)?
 
@@ -147,7 +146,7 @@ public final class JSONLLog: Sendable {
             }
         }
         self.openReport = report
-        state = Mutex(State(nextSeq: offsets.count + 1, committedSeq: offsets.count, offsets: offsets,
+        state = Locked(State(nextSeq: offsets.count + 1, committedSeq: offsets.count, offsets: offsets,
                             endOffset: scan.validLength, recent: RecentEntries(capacity: limits.recentEntries)))
         if mode == .readWrite {
             state.withLock { $0.writerRunning = true }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The materialised view: every mission's whiteboard, kept current as records are committed,
 /// so reading one is a dictionary lookup and never touches the file.
 public final class MissionBoard: Sendable {
@@ -20,7 +18,7 @@ public final class MissionBoard: Sendable {
         var undecodable: [(seq: Int, reason: String)] = []
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init() {}
 
