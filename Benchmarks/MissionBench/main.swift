@@ -13,7 +13,10 @@ defer { if !arguments.contains("--dir") { try? FileManager.default.removeItem(at
 
 if what == "hold" {
     // Child of `memory`: open the data directory like the service does and report peak RSS.
-    let runtime = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: arguments[1])))
+    var opened: MissionRuntime?
+    let seconds = try await Measure.seconds { opened = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: arguments[1]))) }
+    let runtime = opened!
+    print("open_seconds=\(Measure.format(seconds, 3)) ", terminator: "")
     print("missions=\(runtime.store.board.count) peak_rss_mb=\(Measure.format(Measure.peakRSSMegabytes, 1)) rss_now_mb=\(Measure.format(Measure.currentRSSMegabytes, 1))")
     exit(0)
 }

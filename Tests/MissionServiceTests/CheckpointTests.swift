@@ -58,6 +58,17 @@ import Testing
         #expect(store.board.all().first?.objective?.description == "mission zero")
     }
 
+    @Test func a_log_shorter_than_its_checkpoint_is_replayed_in_full() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        let lines = dir.lines("missions.jsonl")
+        dir.write("missions.jsonl", lines.dropLast(3).joined(separator: "\n") + "\n")
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        #expect(note == "checkpoint does not match the log; replayed the whole log")
+        #expect(store.log.lastSeq == lines.count - 3)
+        #expect(store.board.all() == (try fullReplay(dir)))
+    }
+
     @Test func a_damaged_checkpoint_file_is_ignored() async throws {
         let dir = TemporaryDirectory()
         try await makeHistory(dir)

@@ -13,7 +13,7 @@ struct BinaryReader {
     private var index = 0
     private var fileOffset = 0
     private let end: Int
-    private var hash: UInt64 = 0xcbf29ce484222325
+    private var checksum = Checksum()
     private var interned: [String] = []
 
     /// Reads `file` up to `end`, the offset where the body stops and the trailer starts.
@@ -25,20 +25,24 @@ struct BinaryReader {
     var isAtEnd: Bool { fileOffset == end && index == buffer.count }
 
     /// True when the hash of everything loaded equals `expected` (call once at the end).
-    func hashMatches(_ expected: UInt64) -> Bool { hash == expected }
+    func hashMatches(_ expected: UInt64) -> Bool { checksum.value == expected }
 
     /// Makes `count` bytes available at `index`, loading (and hashing) more of the file.
+    @inline(__always)
     private mutating func ensure(_ count: Int) throws {
         if buffer.count - index >= count { return }
+        try refill(count)
+    }
+
+    private mutating func refill(_ count: Int) throws {
         guard count <= end - fileOffset + (buffer.count - index) else { throw Malformed() }
         buffer.removeFirst(index)
         index = 0
         while buffer.count < count {
-            let chunk = try file.read(at: fileOffset, count: min(max(Self.chunkSize, count - buffer.count), end - fileOffset))
-            for byte in chunk {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100000001b3
-            }
+            // Multiples of 8 until the end, so that the checksum sees the writer's alignment.
+            let wanted = (max(Self.chunkSize, count - buffer.count) + 7) & ~7
+            let chunk = try file.read(at: fileOffset, count: min(wanted, end - fileOffset))
+            chunk.withUnsafeBytes { checksum.add($0) }
             fileOffset += chunk.count
             buffer += chunk
         }
@@ -51,6 +55,7 @@ struct BinaryReader {
         return Array(buffer[index..<(index + count)])
     }
 
+    @inline(__always)
     mutating func byte() throws -> UInt8 {
         try ensure(1)
         defer { index += 1 }
@@ -114,6 +119,7 @@ struct BinaryReader {
         return string
     }
 
+    @inline(__always)
     mutating func optional<T>(_ read: (inout BinaryReader) throws -> T) throws -> T? {
         try bool() ? read(&self) : nil
     }

@@ -4,10 +4,11 @@ import Glibc
 /// A snapshot of the folded missions log, so that a start does not replay the whole log.
 ///
 /// It names the last record it covers by seq, by the byte length of the log through it and by
-/// the hash of that line; on start all three must still match, else the checkpoint is ignored
-/// and the log replayed in full. Lines it covers are not re-parsed at start (that is the point):
-/// `mission verify` still reads every line. The log stays the only source of truth: deleting
-/// the checkpoint loses nothing.
+/// the hash of that line, and stores where every covered line starts. On start the covered last
+/// line must still be there and hash the same, else the checkpoint is ignored and the log
+/// replayed in full. Lines it covers are not read at start (that is the point): `mission
+/// verify` still reads every line. The log stays the only source of truth: deleting the
+/// checkpoint loses nothing.
 public enum Checkpoint {
     static let magic: [UInt8] = Array("MSCKPT02".utf8)
     /// Records appended between two background checkpoints.
@@ -51,12 +52,17 @@ public enum Checkpoint {
         w.int(trusted.seq)
         w.int(trusted.length)
         w.fixed64(trusted.lineHash)
+        // Where each covered line starts, as deltas (line lengths): about two bytes a record.
+        var previous = 0
+        for offset in trusted.offsets {
+            w.unsigned(UInt64(offset - previous))
+            previous = offset
+        }
         w.unsigned(UInt64(undecodable.count))
         for item in undecodable { w.int(item.seq); w.string(item.reason) }
         w.unsigned(UInt64(boards.count))
         for board in boards { board.write(to: &w) }
-        let hash = LineHash.of(w.bytes)
-        w.fixed64(hash)
+        w.fixed64(Checksum.of(w.bytes))
         let bytes = w.bytes
         let temporary = path + ".tmp"
         _ = unlink(temporary)
@@ -81,7 +87,15 @@ public enum Checkpoint {
         let expected = try file.read(at: size - 8, count: 8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
         var r = BinaryReader(file: file, end: size - 8)
         guard try r.raw(magic.count) == magic else { throw BinaryReader.Malformed() }
-        let trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64())
+        var trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64())
+        guard trusted.seq >= 0, trusted.seq <= trusted.length else { throw BinaryReader.Malformed() }
+        trusted.offsets.reserveCapacity(trusted.seq)
+        var offset = 0
+        for _ in 0..<trusted.seq {
+            offset += Int(try r.unsigned())
+            guard offset < trusted.length else { throw BinaryReader.Malformed() }
+            trusted.offsets.append(offset)
+        }
         var undecodable: [(seq: Int, reason: String)] = []
         for _ in 0..<(try r.unsigned()) { undecodable.append((try r.int(), try r.string())) }
         let count = try r.unsigned()

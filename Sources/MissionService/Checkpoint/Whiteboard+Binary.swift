@@ -34,14 +34,17 @@ extension Whiteboard {
             w.internedString(entry.eventType)
             w.unsigned(UInt64(entry.labelKind.rawValue))
             w.internedString(entry.label)
-            // Status messages are reasons, a small set. The creation entry's message is the
-            // description: written once, so that on load both share one string as after a fold.
+            // Status messages are reasons, a small set. A creation entry's message is the
+            // description and the latest progress entry's is `progress.message`: those are
+            // written once, so that on load they share one string, as they do after a fold.
             if entry.labelKind == .status {
                 w.internedString(entry.message)
             } else if entry.eventType == "mission_created", entry.message == objective?.description {
-                w.bool(true)
+                w.unsigned(MessageSource.description)
+            } else if entry.labelKind == .phase, entry.message == progress?.message {
+                w.unsigned(MessageSource.progress)
             } else {
-                w.bool(false)
+                w.unsigned(MessageSource.inline)
                 w.string(entry.message)
             }
         }
@@ -96,10 +99,13 @@ extension Whiteboard {
             let message: String
             if labelKind == .status {
                 message = try r.internedString()
-            } else if try r.bool() {
-                message = objective?.description ?? ""
             } else {
-                message = try r.string()
+                switch try r.unsigned() {
+                case MessageSource.inline: message = try r.string()
+                case MessageSource.description: message = objective?.description ?? ""
+                case MessageSource.progress: message = progress?.message ?? ""
+                default: throw BinaryReader.Malformed()
+                }
             }
             timeline.append(TimelineEntry(seq: seq, timestamp: timestamp, eventType: eventType, labelKind: labelKind, label: label, message: message))
         }
@@ -115,4 +121,11 @@ extension Whiteboard {
         hasStatusUpdate = try r.bool()
         illegalTransitions = try r.int()
     }
+}
+
+/// Where a timeline message of a checkpoint comes from.
+private enum MessageSource {
+    static let inline: UInt64 = 0
+    static let description: UInt64 = 1
+    static let progress: UInt64 = 2
 }

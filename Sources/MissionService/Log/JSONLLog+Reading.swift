@@ -59,8 +59,8 @@ extension JSONLLog {
     /// What a checkpoint covering records 1...seq must record to be checked on open.
     func trustedPrefix(through seq: Int) throws -> TrustedPrefix? {
         guard let entry = try entries(after: seq - 1, limit: 1).first else { return nil }
-        let length = state.withLock { seq < $0.offsets.count ? $0.offsets[seq] : $0.endOffset }
-        return TrustedPrefix(seq: seq, length: length, lineHash: LineHash.of(entry.line))
+        let (length, offsets) = state.withLock { ($0.offsets.count > seq ? $0.offsets[seq] : $0.endOffset, Array($0.offsets[0..<seq])) }
+        return TrustedPrefix(seq: seq, length: length, lineHash: LineHash.of(entry.line), offsets: offsets)
     }
 
     // MARK: Following

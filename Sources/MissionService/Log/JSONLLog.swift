@@ -14,17 +14,21 @@ import Glibc
 public final class JSONLLog: Sendable {
     public enum Mode: Sendable { case readWrite, readOnly }
 
-    /// A prefix of the file already folded elsewhere (a checkpoint): its lines are indexed but
-    /// not parsed. The prefix must still end at byte `length` with a line that hashes to
-    /// `lineHash`, or the open throws `CheckpointMismatch` (and the caller replays in full).
+    /// A prefix of the file already folded elsewhere (a checkpoint): its lines are not parsed.
+    /// The prefix must still end at byte `length` with a line that hashes to `lineHash`, or the
+    /// open throws `CheckpointMismatch` (and the caller replays in full). With `offsets` (where
+    /// each of its lines starts) the prefix is not even read: only its last line is.
     public struct TrustedPrefix: Sendable, Hashable {
         public var seq: Int
         public var length: Int
         public var lineHash: UInt64
-        public init(seq: Int, length: Int, lineHash: UInt64) {
+        public var offsets: [Int]
+
+        public init(seq: Int, length: Int, lineHash: UInt64, offsets: [Int] = []) {
             self.seq = seq
             self.length = length
             self.lineHash = lineHash
+            self.offsets = offsets
         }
     }
 
@@ -117,7 +121,13 @@ public final class JSONLLog: Sendable {
         var offsets: [Int] = []
         let scan: LogScanner.Result
         do {
-            scan = try LogScanner.scan(file) { lineNumber, offset, bytes in
+            var start = (offset: 0, line: 1)
+            if let trusted, trusted.seq > 0, trusted.offsets.count == trusted.seq {
+                try Self.check(trusted, in: file)
+                offsets = trusted.offsets
+                start = (trusted.length, trusted.seq + 1)
+            }
+            scan = try LogScanner.scan(file, from: start.offset, firstLine: start.line) { lineNumber, offset, bytes in
                 offsets.append(offset)
                 if let trusted, lineNumber <= trusted.seq {
                     if lineNumber == trusted.seq, offset + bytes.count + 1 != trusted.length || LineHash.of(bytes) != trusted.lineHash {
@@ -132,7 +142,7 @@ public final class JSONLLog: Sendable {
             file.close()
             throw error
         }
-        var report = OpenReport(lineCount: scan.lineCount, tornBytes: scan.tornTail.count, tornPath: nil)
+        var report = OpenReport(lineCount: offsets.count, tornBytes: scan.tornTail.count, tornPath: nil)
         if !scan.tornTail.isEmpty && mode == .readWrite {
             do {
                 let tornPath = path + ".torn"
@@ -160,6 +170,14 @@ public final class JSONLLog: Sendable {
 
     /// Thrown inside `init` when a checkpoint does not describe this file.
     public struct CheckpointMismatch: Error {}
+
+    /// The covered prefix must end with the covered last line, unchanged, at `length`.
+    private static func check(_ trusted: TrustedPrefix, in file: LogFile) throws {
+        let start = trusted.offsets[trusted.seq - 1]
+        guard start < trusted.length, try file.size() >= trusted.length else { throw CheckpointMismatch() }
+        let line = try file.read(at: start, count: trusted.length - start)
+        guard line.last == 0x0A, LineHash.of(Array(line.dropLast())) == trusted.lineHash else { throw CheckpointMismatch() }
+    }
 
     static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int, path: String) throws(LogError) -> JSONObject {
         let record: JSONObject
