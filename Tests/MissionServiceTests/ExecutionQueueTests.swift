@@ -21,6 +21,7 @@ func makeItem(_ id: String, priority: Int = 0, key: String? = nil) -> ExecutionQ
         #expect(await queue.enqueue(makeItem("a")) == .enqueued)
         #expect(await queue.enqueue(makeItem("a")) == .alreadyPresent)
         #expect(await queue.snapshot().queued == 1)
+        #expect(await queue.size == 1)
         let lease = await queue.next()!
         #expect(await queue.enqueue(makeItem("a")) == .alreadyPresent)
         #expect(await queue.snapshot() == .init(queued: 0, waitingForRetry: 0, running: 1, runningIDs: ["a"]))

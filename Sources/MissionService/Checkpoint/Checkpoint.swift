@@ -109,7 +109,6 @@ public enum Checkpoint {
                 let slot = MissionBoard.Slot(try Whiteboard(from: &r))
                 state.order.append(slot)
                 state.boards[slot.board.missionID] = slot
-                if let key = slot.board.idempotencyKey { state.idempotency[key] = slot.board.missionID }
             }
         }
         guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }

@@ -197,9 +197,6 @@ public final class JSONLLog: Sendable {
     /// The seq of the last record on disk.
     public var lastSeq: Int { state.withLock { $0.committedSeq } }
 
-    /// Byte length of the committed part of the file.
-    public var committedLength: Int { state.withLock { $0.endOffset } }
-
     // MARK: Appending
 
     /// Appends `record` (which must not carry `seq`); returns once it is synced to disk.
@@ -404,6 +401,4 @@ public final class JSONLLog: Sendable {
     deinit {
         file.close()
     }
-
-    var isClosed: Bool { state.withLock { $0.closed } }
 }

@@ -14,7 +14,6 @@ public final class MissionBoard: Sendable {
         /// Every mission in the order first seen (creation order).
         var order: [Slot] = []
         var appliedSeq = 0
-        var idempotency: [String: String] = [:]
         var undecodable: [(seq: Int, reason: String)] = []
     }
 
@@ -53,9 +52,6 @@ public final class MissionBoard: Sendable {
             state.boards[event.missionID] = slot
         }
         WhiteboardReducer.reduce(into: &slot.board, event)
-        if case .created(let created) = event.body, let key = created.idempotencyKey {
-            state.idempotency[key] = event.missionID
-        }
     }
 
     public func whiteboard(_ missionID: String) -> Whiteboard? {
@@ -66,10 +62,6 @@ public final class MissionBoard: Sendable {
     public var appliedSeq: Int { state.withLock { $0.appliedSeq } }
 
     public var count: Int { state.withLock { $0.order.count } }
-
-    public func mission(forIdempotencyKey key: String) -> String? {
-        state.withLock { $0.idempotency[key] }
-    }
 
     /// Records that could not be read as mission events: (seq, why).
     public var undecodable: [(seq: Int, reason: String)] { state.withLock { $0.undecodable } }
