@@ -151,4 +151,28 @@ import Testing
         #expect(board.attempts == 2)
         #expect(FileManager.default.fileExists(atPath: dir.file("missions.checkpoint")))
     }
+
+    @Test func chat_answers_with_envelopes_and_dedups_against_the_log_across_processes() async throws {
+        let dir = TemporaryDirectory()
+        let first = try await ChildProcess.run(["chat", "echo from chat", "--data", dir.path, "--json", "--idempotency-key", "k"])
+        #expect(first.status == 0)
+        let envelope = try JSONParser.parse(first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(envelope["type"] == .string("mission_started"))
+        let id = envelope["mission_id"]!.stringValue!
+        let twin = try await ChildProcess.run(["chat", "ECHO  from chat", "--data", dir.path, "--json"])
+        let twinEnvelope = try JSONParser.parse(twin.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(twinEnvelope["type"] == .string("mission_deduplicated"))
+        #expect(twinEnvelope["mission_id"] == .string(id))
+        let repeated = try await ChildProcess.run(["chat", "echo from chat", "--data", dir.path, "--json", "--idempotency-key", "k"])
+        #expect(repeated.stdout == first.stdout)
+        let reused = try await ChildProcess.run(["chat", "echo other", "--data", dir.path, "--idempotency-key", "k"])
+        #expect(reused.status == 1)
+        #expect(reused.stderr.contains("already used with a different request body"))
+        #expect(try await ChildProcess.run(["chat", "x", "--policy", "sometimes"]).status == 2)
+        // `run` of the same objective runs the queued twin instead of waiting for it forever.
+        let run = try await ChildProcess.run(["run", "from chat", "--data", dir.path, "--json"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("an identical mission was already queued; running it"))
+        #expect(try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!["mission_id"] == .string(id))
+    }
 }

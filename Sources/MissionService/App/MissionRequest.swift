@@ -10,14 +10,18 @@ public struct MissionRequest: Sendable, Hashable {
     public var priority: Int
     public var source: MissionSource
     public var idempotencyKey: String?
+    public var requestFingerprint: String?
+    public var intent: IntentSummary?
 
     public init(objective: Objective, constraints: Constraints = Constraints(), priority: Int = MissionCreated.defaultPriority,
-                source: MissionSource, idempotencyKey: String? = nil) {
+                source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil, intent: IntentSummary? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
         self.source = source
         self.idempotencyKey = idempotencyKey
+        self.requestFingerprint = requestFingerprint
+        self.intent = intent
     }
 
     /// Rejects what no tool could run, with a message that says how to fix it.

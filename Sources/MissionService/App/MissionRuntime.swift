@@ -54,12 +54,21 @@ public final class MissionRuntime: Sendable {
                                 tornLines: torn, checkpoint: checkpointNote)
     }
 
+    /// Makes every mission the log shows queued or active known to the queue for duplicate
+    /// suppression, without running them: for processes that write but do not serve.
+    public func holdLiveMissions() async {
+        for board in store.board.all() where board.isCreated && !board.status.isTerminal {
+            await queue.hold(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
+        }
+    }
+
     /// Creates a mission: durable `mission_created` + `queued` records, then runnable. Returns
     /// as soon as the records are synced; never waits for execution.
     public func submit(_ request: MissionRequest, now: Timestamp = .now()) async throws -> Submission {
         try request.validate(tools: tools)
         let created = MissionCreated(objective: request.objective, constraints: request.constraints, priority: request.priority,
-                                     source: request.source, idempotencyKey: request.idempotencyKey)
+                                     source: request.source, idempotencyKey: request.idempotencyKey,
+                                     requestFingerprint: request.requestFingerprint, intent: request.intent)
         var id: String
         while true {
             id = MissionID.generate()
@@ -86,11 +95,14 @@ public final class MissionRuntime: Sendable {
             throw error
         }
         await queue.confirm(id)
-        try await signals.emit(.missionProposed, missionID: id, at: now, [
+        var proposed: JSONObject = [
             "objective_type": .string(request.objective.type),
             "priority": .int(request.priority),
             "channel": .string(request.source.channel),
-        ])
+        ]
+        proposed.set("session_id", request.source.sessionID.map(JSONValue.string))
+        proposed.set("intent", request.intent.map { .string($0.name) })
+        try await signals.emit(.missionProposed, missionID: id, at: now, proposed)
         return .created(board)
     }
 
@@ -100,6 +112,7 @@ public final class MissionRuntime: Sendable {
         await store.close()
         await signals.log.close()
         writeCheckpoint()
+        lock.release()
     }
 
     /// Writes a checkpoint each time `interval` more records are committed, until the log

@@ -22,6 +22,7 @@ public enum MissionCommandLine {
             switch parsed.command {
             case "serve": return try await ServeCommand.execute(context)
             case "run": return try await RunCommand.execute(context)
+            case "chat": return try await ChatCommand.execute(context)
             case "whiteboard": return try WhiteboardCommand.execute(context)
             case "list": return try ListCommand.execute(context)
             case "tail": return try await TailCommand.execute(context)

@@ -45,7 +45,7 @@ public enum Checkpoint {
     /// Returns the seq covered, or nil when there was nothing to cover.
     @discardableResult
     static func write(_ store: MissionStore, to path: String) throws -> Int? {
-        let (boards, undecodable, seq) = store.board.snapshotForCheckpoint()
+        let (boards, undecodable, idempotency, seq) = store.board.snapshotForCheckpoint()
         guard seq > 0, let trusted = try store.log.trustedPrefix(through: seq) else { return nil }
         var w = BinaryWriter()
         w.raw(magic)
@@ -62,6 +62,17 @@ public enum Checkpoint {
         for item in undecodable { w.int(item.seq); w.string(item.reason) }
         w.unsigned(UInt64(boards.count))
         for board in boards { board.write(to: &w) }
+        w.unsigned(UInt64(idempotency.count))
+        for (key, entry) in idempotency.sorted(by: { $0.key < $1.key }) {
+            w.string(key)
+            w.string(entry.missionID)
+            w.optional(entry.requestFingerprint) { $0.string($1) }
+            w.optional(entry.intent) { w, intent in
+                w.internedString(intent.name)
+                w.double(intent.confidence)
+                w.string(intent.reason)
+            }
+        }
         w.fixed64(Checksum.of(w.bytes))
         let bytes = w.bytes
         let temporary = path + ".tmp"
@@ -109,6 +120,14 @@ public enum Checkpoint {
                 let slot = MissionBoard.Slot(try Whiteboard(from: &r))
                 state.order.append(slot)
                 state.boards[slot.board.missionID] = slot
+                if let session = slot.board.source?.sessionID { state.sessions[session, default: []].append(slot.board.missionID) }
+            }
+            for _ in 0..<(try r.unsigned()) {
+                let key = try r.string()
+                state.idempotency[key] = MissionBoard.IdempotencyEntry(
+                    missionID: try r.string(),
+                    requestFingerprint: try r.optional { try $0.string() },
+                    intent: try r.optional { r in IntentSummary(name: try r.internedString(), confidence: try r.double(), reason: try r.string()) })
             }
         }
         guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }
@@ -118,7 +137,7 @@ public enum Checkpoint {
 
 extension MissionBoard {
     /// A consistent copy of the view: boards in creation order and the seq they reflect.
-    func snapshotForCheckpoint() -> ([Whiteboard], [(seq: Int, reason: String)], Int) {
-        state.withLock { state in (state.order.map(\.board), state.undecodable, state.appliedSeq) }
+    func snapshotForCheckpoint() -> ([Whiteboard], [(seq: Int, reason: String)], [String: IdempotencyEntry], Int) {
+        state.withLock { state in (state.order.map(\.board), state.undecodable, state.idempotency, state.appliedSeq) }
     }
 }

@@ -43,7 +43,9 @@ public actor ExecutionQueue {
         public var runningIDs: [String]
     }
 
-    private enum Presence { case reserved, queued, waitingForRetry, running(CancellationSignal) }
+    /// `held`: live in the log but not for this process to run (`mission chat`, `mission run`):
+    /// it still counts for duplicates.
+    private enum Presence { case reserved, held, queued, waitingForRetry, running(CancellationSignal) }
 
     private struct Entry {
         var item: Item
@@ -73,6 +75,19 @@ public actor ExecutionQueue {
         track(item, as: .queued)
         push(item)
         return .enqueued
+    }
+
+    /// Makes a mission known for duplicate suppression without ever running it here.
+    public func hold(_ item: Item) {
+        guard check(item) == nil else { return }
+        track(item, as: .held)
+    }
+
+    /// Makes a held mission runnable here after all (`mission run` of its twin).
+    public func promote(_ missionID: String) {
+        guard let entry = presence[missionID], case .held = entry.state else { return }
+        presence[missionID]!.state = .queued
+        push(entry.item)
     }
 
     /// First step of creating a mission: claims its id and dedup key before its records are
@@ -193,7 +208,7 @@ public actor ExecutionQueue {
         switch entry.state {
         case .reserved:
             return .notPresent
-        case .queued, .waitingForRetry:
+        case .held, .queued, .waitingForRetry:
             forget(missionID)
             return .removedFromQueue
         case .running(let signal):
@@ -234,7 +249,7 @@ public actor ExecutionQueue {
         for (id, entry) in presence {
             switch entry.state {
             case .reserved: break
-            case .queued: snapshot.queued += 1
+            case .held, .queued: snapshot.queued += 1
             case .waitingForRetry: snapshot.waitingForRetry += 1
             case .running: snapshot.running += 1; snapshot.runningIDs.append(id)
             }

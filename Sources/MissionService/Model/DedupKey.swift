@@ -13,6 +13,11 @@ public enum DedupKey {
         return hex(fnv1a128(canonical))
     }
 
+    /// A 128-bit fingerprint of some fields, e.g. a request body (for `Idempotency-Key`).
+    public static func fingerprint(_ fields: [String]) -> String {
+        hex(fnv1a128(fields.joined(separator: "\u{1F}")))
+    }
+
     /// Lowercases and collapses runs of white space, so "Echo  Hi" and "echo hi" match.
     static func normalise(_ text: String) -> String {
         text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")

@@ -1,3 +1,6 @@
+/// The payload of `mission_created`. Beyond the contract's fields, a mission created under an
+/// `Idempotency-Key` records a fingerprint of the request and, from chat, the intent: enough to
+/// answer a repeat with the original envelope after a restart, and to tell a different body.
 public struct MissionCreated: Sendable, Hashable {
     public static let defaultPriority = 0
 
@@ -7,15 +10,20 @@ public struct MissionCreated: Sendable, Hashable {
     public var source: MissionSource
     public var dedupKey: String
     public var idempotencyKey: String?
+    public var requestFingerprint: String?
+    public var intent: IntentSummary?
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
-                source: MissionSource, idempotencyKey: String? = nil) {
+                source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
+                intent: IntentSummary? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
         self.source = source
         self.dedupKey = DedupKey.make(objective: objective, constraints: constraints)
         self.idempotencyKey = idempotencyKey
+        self.requestFingerprint = requestFingerprint
+        self.intent = intent
     }
 
     init(json: JSONObject) throws(RecordError) {
@@ -26,6 +34,8 @@ public struct MissionCreated: Sendable, Hashable {
         source = try MissionSource(json: try json.optionalObject("source") ?? ["channel": .string("chat")])
         dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints)
         idempotencyKey = try json.optionalString("idempotency_key")
+        requestFingerprint = try json.optionalString("request_fingerprint")
+        intent = try json.optionalObject("intent").map { (object) throws(RecordError) in try IntentSummary(json: object) }
     }
 
     var json: JSONObject {
@@ -37,6 +47,8 @@ public struct MissionCreated: Sendable, Hashable {
             "dedup_key": .string(dedupKey),
         ]
         object.set("idempotency_key", idempotencyKey.map(JSONValue.string))
+        object.set("request_fingerprint", requestFingerprint.map(JSONValue.string))
+        object.set("intent", intent.map { .object($0.json) })
         return object
     }
 }

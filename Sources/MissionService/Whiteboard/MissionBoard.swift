@@ -9,10 +9,20 @@ public final class MissionBoard: Sendable {
         init(_ board: Whiteboard) { self.board = board }
     }
 
+    /// What a mission created under an `Idempotency-Key` needs to answer a repeat of it.
+    public struct IdempotencyEntry: Sendable, Hashable {
+        public var missionID: String
+        public var requestFingerprint: String?
+        public var intent: IntentSummary?
+    }
+
     struct State {
         var boards: [String: Slot] = [:]
         /// Every mission in the order first seen (creation order).
         var order: [Slot] = []
+        var idempotency: [String: IdempotencyEntry] = [:]
+        /// Each chat session's missions, in creation order.
+        var sessions: [String: [String]] = [:]
         var appliedSeq = 0
         var undecodable: [(seq: Int, reason: String)] = []
     }
@@ -52,6 +62,9 @@ public final class MissionBoard: Sendable {
             state.boards[event.missionID] = slot
         }
         WhiteboardReducer.reduce(into: &slot.board, event)
+        if case .created(let created) = event.body {
+            state.index(created, missionID: event.missionID)
+        }
     }
 
     public func whiteboard(_ missionID: String) -> Whiteboard? {
@@ -62,6 +75,15 @@ public final class MissionBoard: Sendable {
     public var appliedSeq: Int { state.withLock { $0.appliedSeq } }
 
     public var count: Int { state.withLock { $0.order.count } }
+
+    public func idempotencyEntry(_ key: String) -> IdempotencyEntry? {
+        state.withLock { $0.idempotency[key] }
+    }
+
+    /// A session's missions, oldest first.
+    public func missions(inSession sessionID: String) -> [Whiteboard] {
+        state.withLock { state in (state.sessions[sessionID] ?? []).compactMap { state.boards[$0]?.board } }
+    }
 
     /// Records that could not be read as mission events: (seq, why).
     public var undecodable: [(seq: Int, reason: String)] { state.withLock { $0.undecodable } }
@@ -93,5 +115,15 @@ public final class MissionBoard: Sendable {
             for slot in state.order where slot.board.isCreated { counts[slot.board.status, default: 0] += 1 }
             return counts
         }
+    }
+}
+
+extension MissionBoard.State {
+    mutating func index(_ created: MissionCreated, missionID: String) {
+        if let key = created.idempotencyKey, idempotency[key] == nil {
+            idempotency[key] = MissionBoard.IdempotencyEntry(missionID: missionID, requestFingerprint: created.requestFingerprint,
+                                                             intent: created.intent)
+        }
+        if let session = created.source.sessionID { sessions[session, default: []].append(missionID) }
     }
 }

@@ -14,6 +14,7 @@ enum RunCommand {
         options.executor.workers = 1
         options.executor.report = { Console.err($0) }
         let runtime = try MissionRuntime(options)
+        await runtime.holdLiveMissions()
         let submission: Submission
         do {
             submission = try await runtime.submit(request)
@@ -23,6 +24,16 @@ enum RunCommand {
         }
         let id = submission.whiteboard.missionID
         let firstSeq = submission.whiteboard.timeline.first?.seq ?? 1
+        if case .deduplicated(let twin) = submission {
+            // An identical mission is live in the log, and no other process can be running it
+            // (this one holds the directory): run that one.
+            guard twin.status == .queued else {
+                await runtime.close()
+                throw CommandFailure("an identical mission, \(id), was left \(twin.status.rawValue) by a process that stopped; `mission serve` recovers and runs it")
+            }
+            await runtime.queue.promote(id)
+            Console.err("mission \(id): an identical mission was already queued; running it")
+        }
         Console.err("mission \(id): \(request.objective.type) mission in \(context.directory.path) (Ctrl-C puts it back in the queue)")
         let outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {

@@ -1,0 +1,29 @@
+enum ChatCommand {
+    static func execute(_ context: CommandContext) async throws -> Int32 {
+        var policy: DoubleTextingPolicy?
+        if let text = context.parsed.value("--policy") {
+            guard let parsed = DoubleTextingPolicy(rawValue: text) else {
+                throw ArgumentError.invalidValue(command: "chat", option: "--policy", value: text,
+                                                 expected: "one of \(DoubleTextingPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            policy = parsed
+        }
+        let request = ChatRequest(message: context.parsed.arguments[0], sessionID: context.parsed.value("--session"),
+                                  idempotencyKey: context.parsed.value("--idempotency-key"), policy: policy, channel: .cli)
+        var options = MissionRuntime.Options(dataDirectory: context.directory)
+        options.executor.report = { Console.err($0) }
+        let runtime = try MissionRuntime(options)
+        await runtime.holdLiveMissions()
+        let orchestrator = ChatOrchestrator(runtime: runtime)
+        let envelope: ChatEnvelope
+        do {
+            envelope = try await orchestrator.handle(request)
+        } catch {
+            await runtime.close()
+            throw error
+        }
+        await runtime.close()
+        Console.out(String(decoding: JSONWriter.encode(envelope.json, pretty: !context.json), as: UTF8.self))
+        return ExitStatus.success
+    }
+}
