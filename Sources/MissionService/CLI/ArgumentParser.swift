@@ -56,6 +56,17 @@ public struct ArgumentParser: Sendable {
             return number
         }
 
+        /// One of an enum's raw values, e.g. `--status queued`.
+        public func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, of _: Choice.Type) throws(ArgumentError) -> Choice?
+            where Choice.RawValue == String {
+            guard let text = value(name) else { return nil }
+            guard let choice = Choice(rawValue: text) else {
+                throw .invalidValue(command: command, option: name, value: text,
+                                    expected: "one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return choice
+        }
+
         public func double(_ name: String, positive: Bool = true) throws(ArgumentError) -> Double? {
             guard let text = value(name) else { return nil }
             guard let number = Double(text), number.isFinite, !positive || number > 0 else {

@@ -1,13 +1,6 @@
 enum ChatCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
-        var policy: DoubleTextingPolicy?
-        if let text = context.parsed.value("--policy") {
-            guard let parsed = DoubleTextingPolicy(rawValue: text) else {
-                throw ArgumentError.invalidValue(command: "chat", option: "--policy", value: text,
-                                                 expected: "one of \(DoubleTextingPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            policy = parsed
-        }
+        let policy = try context.parsed.choice("--policy", of: DoubleTextingPolicy.self)
         let request = ChatRequest(message: context.parsed.arguments[0], sessionID: context.parsed.value("--session"),
                                   idempotencyKey: context.parsed.value("--idempotency-key"), policy: policy, channel: .cli)
         var options = MissionRuntime.Options(dataDirectory: context.directory)

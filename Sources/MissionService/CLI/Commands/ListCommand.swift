@@ -2,14 +2,7 @@ import Foundation
 
 enum ListCommand {
     static func execute(_ context: CommandContext) throws -> Int32 {
-        var status: MissionStatus?
-        if let text = context.parsed.value("--status") {
-            guard let parsed = MissionStatus(rawValue: text) else {
-                throw ArgumentError.invalidValue(command: "list", option: "--status", value: text,
-                                                 expected: "one of \(MissionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = parsed
-        }
+        let status = try context.parsed.choice("--status", of: MissionStatus.self)
         let limit = try context.parsed.int("--limit", in: 1...10_000) ?? 50
         let offset = try context.parsed.int("--offset", in: 0...Int.max) ?? 0
         let (missions, total) = try context.readStore()?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0)
