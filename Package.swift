@@ -9,10 +9,12 @@ let package = Package(
         .executable(name: "mission-bench", targets: ["MissionBench"]),
     ],
     targets: [
-        .target(name: "MissionService"),
+        // Linux calls Glibc does not export to Swift: posix_spawn setup, pidfd_open, pipe2.
+        .target(name: "CShim"),
+        .target(name: "MissionService", dependencies: ["CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
         .executableTarget(name: "MissionBench", dependencies: ["MissionService"], path: "Benchmarks/MissionBench"),
-        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService"]),
+        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,20 @@
+#ifndef CSHIM_H
+#define CSHIM_H
+
+#include <sys/types.h>
+
+/// Spawns `path` (absolute) in a new process group of its own, with default signal
+/// dispositions and an empty signal mask (the service ignores SIGPIPE; its children must not
+/// inherit that). fds 0, 1, 2 become `in_fd`, `out_fd`, `err_fd` (-1: /dev/null); every other
+/// descriptor is closed in the child, so concurrent spawns never inherit each other's pipes.
+/// `cwd` may be NULL. Returns 0 and sets `*pid`, or an errno value.
+int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                int in_fd, int out_fd, int err_fd, pid_t *pid);
+
+/// pidfd_open(2): a descriptor that becomes readable when the process exits. -1 and errno on failure.
+int cshim_pidfd_open(pid_t pid);
+
+/// pipe2(2) with O_CLOEXEC: both ends close-on-exec from the start.
+int cshim_pipe_cloexec(int fds[2]);
+
+#endif
