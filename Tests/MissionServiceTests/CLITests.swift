@@ -175,4 +175,17 @@ import Testing
         #expect(run.stderr.contains("an identical mission was already queued; running it"))
         #expect(try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!["mission_id"] == .string(id))
     }
+
+    @Test func run_interrupted_by_sigint_exits_130_and_puts_the_mission_back_in_the_queue() async throws {
+        let dir = TemporaryDirectory()
+        let run = try ChildProcess(["run", "sleep 300", "--type", "command", "--allow-command", "sleep", "--data", dir.path, "--json"])
+        #expect(await run.waitFor("running sleep 300"))
+        run.signal(SIGINT)
+        #expect(await run.wait() == 130)
+        let board = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(board["status"] == .string("queued"))
+        #expect(run.stderr.contains("SIGINT: stopping"))
+        let timeline = board["timeline"]!.arrayValue!
+        #expect(timeline.last?.objectValue?["message"]?.stringValue?.hasPrefix("interrupted") == true)
+    }
 }

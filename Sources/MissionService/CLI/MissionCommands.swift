@@ -2,23 +2,26 @@
 public enum MissionCommands {
     static let data = ArgumentParser.Option.value("--data", "DIR", "Data directory (default ./data, or $MISSION_DATA_DIR).")
     static let json = ArgumentParser.Option.flag("--json", "Print JSON instead of text.")
+    static let allowCommand = ArgumentParser.Option.value("--allow-command", "PROGRAM", "Let command missions run PROGRAM (a name on PATH or a path).", repeatable: true)
+    static let agent = ArgumentParser.Option.value("--agent", "CMD", "External program that runs agent missions (JSON lines protocol, see README).")
 
     public static let parser = ArgumentParser(commands: [
         .init(name: "serve", summary: "Run the service: recover and execute queued missions until SIGINT/SIGTERM.",
               options: [data,
                         .value("--workers", "N", "Missions run at once (default 4)."),
                         .value("--grace-seconds", "S", "On SIGINT/SIGTERM, how long running missions may finish (default 10)."),
-                        .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000).")],
+                        .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000)."),
+                        allowCommand, agent],
               details: "Missions left queued or active by an earlier run are resumed. On shutdown a mission still\nrunning after the grace period is recorded back as queued (reason interrupted) and resumes\nafter restart. The HTTP/WebSocket listener is not part of this build yet (see README)."),
         .init(name: "run", summary: "Run one mission in this process and print its whiteboard.",
               arguments: [("OBJECTIVE", true)],
-              options: [.value("--type", "T", "Objective type: echo (default), or fetch when OBJECTIVE has an http(s) URL."),
+              options: [.value("--type", "T", "Objective type: echo (default; fetch when OBJECTIVE has an http(s) URL), command, agent."),
                         .value("--allowed-domain", "D", "Domain the mission may contact.", repeatable: true),
                         .value("--max-pages", "N", "Most pages a fetch mission reads (default 1)."),
                         .value("--timeout", "S", "max_duration_seconds of each attempt (default 30)."),
                         .value("--max-attempts", "N", "Attempts before the mission fails (default 3)."),
                         .value("--priority", "P", "Higher runs sooner (default 0)."),
-                        data, json],
+                        allowCommand, agent, data, json],
               details: "Progress goes to stderr as it happens; the final whiteboard to stdout.\nExit status: 0 completed, 1 failed or cancelled, 130 interrupted (the mission goes back to queued)."),
         .init(name: "chat", summary: "Send a chat message: it becomes a mission (or an answer); prints the envelope.",
               arguments: [("MESSAGE", true)],

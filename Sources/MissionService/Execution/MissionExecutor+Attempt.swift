@@ -38,6 +38,11 @@ extension MissionExecutor {
             try await conclude(id, attempt: attempt, end: end, constraints: constraints, toolName: objective.type, durationMs: durationMs)
         } catch {
             configuration.report("mission \(id): could not record the end of attempt \(attempt): \(error)")
+            // Still end the mission in the log if it takes any record at all: a small failure.
+            let failure = ExecutionResult(success: false, finalAnswer: "", toolsUsed: [objective.type],
+                                          error: "the result of attempt \(attempt) could not be recorded: \(String(describing: error).prefix(500))")
+            try? await record(id, .status(StatusUpdate(status: .failed, reason: "execution_failed", attempt: attempt,
+                                                       completedAt: configuration.now(), executionResult: failure)))
             await queue.finish(id)
         }
     }
@@ -86,7 +91,8 @@ extension MissionExecutor {
                                               "tools_used": .strings(toolsUsed), "attempt": .int(attempt)])
         }
         switch end {
-        case .finished(let result):
+        case .finished(let finished):
+            let result = finished.clipped()
             try await terminal(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
             await queue.finish(id)
             await executed(result.success, result.toolsUsed)
@@ -95,7 +101,7 @@ extension MissionExecutor {
             if case .timedOut(let limit) = end {
                 (reason, message) = ("timeout", "attempt \(attempt) ran past max_duration_seconds (\(JSONWriter.string(.double(limit))) s) and was cancelled")
             } else if case .failed(let error) = end {
-                (reason, message) = ("execution_failed", error)
+                (reason, message) = ("execution_failed", ExecutionResult.clip(error, ExecutionResult.maxTextBytes))
             } else {
                 preconditionFailure("unreachable")
             }

@@ -9,6 +9,7 @@ enum ServeCommand {
         // Handlers first: a SIGTERM that comes as soon as "ready" is printed must find them.
         let signals = ProcessSignals.stream()
         var options = MissionRuntime.Options(dataDirectory: context.directory)
+        options.tools = try ToolRegistry.standard(allowCommands: context.parsed.all("--allow-command"), agent: context.parsed.value("--agent"))
         options.executor.workers = workers
         options.executor.report = { Console.err("mission serve: \($0)") }
         let started = ContinuousClock.now
