@@ -88,6 +88,15 @@ func waitForExit(_ pid: pid_t, milliseconds: Int32) -> Bool {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func descendants_left_running_when_the_child_exits_are_killed() async throws {
+        let dir = TemporaryDirectory()
+        // The grandchild writes faster than anything can drain; the child exits at once.
+        let output = try await makeSubprocess("sh", ["-c", "cat /dev/zero & echo $! > \(dir.file("pid")); exit 0"]).wait()
+        #expect(output.termination == .exited(0))
+        let grandchild = try #require(pid_t(dir.read("pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(waitForExit(grandchild, milliseconds: 5_000))
+    }
+
     @Test func cancelling_the_task_terminates_the_child() async throws {
         let child = try makeSubprocess("sleep", ["300"])
         let task = Task { await child.run() }

@@ -94,13 +94,14 @@ struct OutputPump: @unchecked Sendable {
             }
             if fds[2].revents != 0 {
                 exited = true
+                // What the child left running in its group goes with it, before the pipes are
+                // drained: a descendant still writing could otherwise keep them busy forever.
+                kill(-pid, SIGKILL)
                 for fd in [stdout, stderr] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
             }
         }
         if !partialLine.isEmpty { lines.yield(Subprocess.Line(bytes: partialLine, truncated: partialTruncated)) }
         lines.finish()
-        // Whatever the child left running in its group goes with it.
-        kill(-pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         for fd in [pidfd, stdout, stderr, stop] { close(fd) }

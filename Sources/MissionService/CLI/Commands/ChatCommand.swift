@@ -4,6 +4,8 @@ enum ChatCommand {
         let request = ChatRequest(message: context.parsed.arguments[0], sessionID: context.parsed.value("--session"),
                                   idempotencyKey: context.parsed.value("--idempotency-key"), policy: policy, channel: .cli)
         var options = MissionRuntime.Options(dataDirectory: context.directory)
+        // Missions are only created here; `mission serve` (with its --allow-command) runs them.
+        options.tools = try ToolRegistry.standard(allowCommands: [], agent: nil)
         options.executor.report = { Console.err($0) }
         let runtime = try MissionRuntime(options)
         await runtime.holdLiveMissions()
