@@ -112,12 +112,11 @@ struct Harness {
     }
 
     @Test func max_duration_is_enforced_as_a_timeout() async throws {
+        // The tool would sleep an hour: reaching `failed` at all (the harness waits 20 s) is the proof.
         let h = try await Harness(tools: [SlowTool()])
-        let started = ContinuousClock.now
         let id = try await h.submit("slow", "3600", maxAttempts: 1, maxDuration: 0.2).whiteboard.missionID
         let board = try #require(await h.waitForTerminal(id))
         await h.finish()
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(board.status == .failed)
         #expect(board.timeline.last?.label == "failed")
         #expect(board.timeline.last?.message.hasPrefix("timeout: attempt 1 ran past max_duration_seconds (0.2 s)") == true)

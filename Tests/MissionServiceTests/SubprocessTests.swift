@@ -81,11 +81,9 @@ func waitForExit(_ pid: pid_t, milliseconds: Int32) -> Bool {
         let child = try makeSubprocess("sh", ["-c", "trap '' TERM; echo ready; while :; do sleep 1; done"], grace: .milliseconds(200))
         var iterator = child.lines.makeAsyncIterator()
         _ = await iterator.next()
-        let started = ContinuousClock.now
         child.terminate()
-        let output = await child.wait()
-        #expect(output.termination == .signalled(SIGKILL))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // SIGTERM is ignored: only the escalation can end it.
+        #expect(await child.wait().termination == .signalled(SIGKILL))
     }
 
     @Test func descendants_left_running_when_the_child_exits_are_killed() async throws {
