@@ -49,3 +49,8 @@ int cshim_pidfd_open(pid_t pid) {
 int cshim_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
+
+int cshim_try_lock(int fd) {
+    struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+    return fcntl(fd, F_SETLK, &lock) == 0 ? 0 : errno;
+}

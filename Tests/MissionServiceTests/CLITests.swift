@@ -188,4 +188,20 @@ import Testing
         let timeline = board["timeline"]!.arrayValue!
         #expect(timeline.last?.objectValue?["message"]?.stringValue?.hasPrefix("interrupted") == true)
     }
+
+    @Test func run_of_a_url_fetches_pages_and_shows_each_as_it_goes() async throws {
+        let site = try await FetchToolTests.Site()
+        let dir = TemporaryDirectory()
+        let run = try await ChildProcess.run(["run", site.url("/index.html"), "--max-pages", "3", "--data", dir.path, "--json"])
+        await site.stop()
+        #expect(run.status == 0)
+        for (number, path) in ["/index.html", "/a.html", "/b.html"].enumerated() {
+            #expect(run.stderr.contains("progress fetch: page \(number + 1) of at most 3: \(site.url(path))"))
+            #expect(run.stderr.contains("artifact url \(site.url(path))"))
+        }
+        let board = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
+        #expect(board["objective"]?.objectValue?["type"] == .string("fetch"))
+        #expect(board["constraints"]?.objectValue?["allowed_domains"] == .array([.string("127.0.0.1")]))
+        #expect(site.forbiddenConnections.isEmpty)
+    }
 }

@@ -84,6 +84,7 @@ import Testing
         (#"echo '{"thinking":{}}'"#, "unknown key 'thinking'"),
         (#"echo '{"artifact":{"kind":"url"}}'"#, "missing field 'uri'"),
         (#"echo 'oops' >&2; kill -SEGV $$"#, "was killed by signal 11: oops"),
+        (#"head -c 300000 /dev/zero | tr '\0' x; echo"#, "line 1 (a line over \(AgentTool.maxLineBytes) bytes)"),
     ]
 
     @Test(arguments: brokenAgents)

@@ -17,4 +17,8 @@ int cshim_pidfd_open(pid_t pid);
 /// pipe2(2) with O_CLOEXEC: both ends close-on-exec from the start.
 int cshim_pipe_cloexec(int fds[2]);
 
+/// A POSIX write lock on the whole file (fcntl F_SETLK). Unlike flock(2), it belongs to the
+/// process and is never inherited by a child, not even between fork and exec. 0 or an errno value.
+int cshim_try_lock(int fd);
+
 #endif

@@ -1,3 +1,4 @@
+import CShim
 import Foundation
 import Glibc
 
@@ -26,16 +27,31 @@ public struct DataDirectory: Sendable {
         }
     }
 
-    /// Takes the directory's write lock; it is held until the returned lock is released or the
-    /// process ends (the kernel drops `flock`s of a dead process, so a crash never leaves it stuck).
+    /// Takes the directory's write lock, held until the returned lock is released or the process
+    /// ends (the kernel drops the locks of a dead process, so a crash never leaves it stuck).
+    /// A POSIX record lock keeps other processes out; since such locks never conflict within one
+    /// process, a registry of locked directories keeps a second runtime of this process out too.
     public func lock() throws -> DirectoryLock {
         try create()
+        let canonical = Self.canonical(path)
+        guard DirectoryLock.held.withLock({ $0.insert(canonical).inserted }) else { throw DataDirectoryError.busy(path: path) }
         let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DataDirectoryError.cannotCreate(path: lockPath, reason: String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            DirectoryLock.held.withLock { _ = $0.remove(canonical) }
+            throw DataDirectoryError.cannotCreate(path: lockPath, reason: reason)
+        }
+        guard cshim_try_lock(fd) == 0 else {
             Glibc.close(fd)
+            DirectoryLock.held.withLock { _ = $0.remove(canonical) }
             throw DataDirectoryError.busy(path: path)
         }
-        return DirectoryLock(fd: fd)
+        return DirectoryLock(fd: fd, path: canonical)
+    }
+
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

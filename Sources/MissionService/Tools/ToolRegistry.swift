@@ -12,11 +12,11 @@ public struct ToolRegistry: Sendable {
 
     public mutating func register(_ tool: any MissionTool) { tools[tool.name] = tool }
 
-    /// The tools of a `mission serve` or `mission run`: `echo`; `command` with the programs of
+    /// The tools of a `mission serve` or `mission run`: `echo`; `fetch`; `command` with the programs of
     /// `--allow-command` (registered even with none, so that a refused program says which flag
     /// allows it); `agent` when `--agent` names a program.
     public static func standard(allowCommands: [String], agent: String?) throws -> ToolRegistry {
-        var registry = ToolRegistry([EchoTool(), try CommandTool.allowing(allowCommands)])
+        var registry = ToolRegistry([EchoTool(), FetchTool(), try CommandTool.allowing(allowCommands)])
         if let agent { registry.register(try AgentTool(commandLine: agent)) }
         return registry
     }

@@ -81,8 +81,14 @@ enum RunCommand {
     static func makeRequest(_ parsed: ArgumentParser.Parsed) throws -> MissionRequest {
         let description = parsed.arguments[0]
         let type = parsed.value("--type") ?? (containsURL(description) ? "fetch" : "echo")
+        var domains = parsed.all("--allowed-domain")
+        if domains.isEmpty, type == "fetch" {
+            // As chat does: the record names the hosts that an empty list would have meant.
+            domains = description.split(whereSeparator: \.isWhitespace).compactMap { IntentClassifier.httpURL(String($0))?.host?.lowercased() }
+                .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        }
         let constraints = Constraints(
-            allowedDomains: parsed.all("--allowed-domain"),
+            allowedDomains: domains,
             maxPages: try parsed.int("--max-pages", in: 1...10_000) ?? Constraints.defaultMaxPages,
             maxDurationSeconds: try parsed.double("--timeout") ?? Constraints.defaultMaxDurationSeconds,
             maxAttempts: try parsed.int("--max-attempts", in: 1...100) ?? Constraints.defaultMaxAttempts)
