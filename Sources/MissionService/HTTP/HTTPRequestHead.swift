@@ -1,0 +1,68 @@
+/// A parsed request line and header section (RFC 9112 §3, §5).
+public struct HTTPRequestHead: Sendable, Hashable {
+    public enum Version: String, Sendable, Hashable {
+        case http10 = "HTTP/1.0"
+        case http11 = "HTTP/1.1"
+    }
+
+    public enum Framing: Sendable, Hashable {
+        case none
+        case contentLength(Int)
+        case chunked
+    }
+
+    public var method: String
+    /// The request-target as sent (origin form: path and query).
+    public var target: String
+    public var version: Version
+    /// In order, names as sent; look up with `header(_:)`.
+    public var headers: [(name: String, value: String)]
+    public var framing: Framing
+
+    public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
+        a.method == b.method && a.target == b.target && a.version == b.version && a.framing == b.framing
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(method)
+        hasher.combine(target)
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    /// Comma-separated tokens of every header with this name, lowercased.
+    public func tokens(_ name: String) -> [String] {
+        headers.filter { $0.name.lowercased() == name.lowercased() }
+            .flatMap { $0.value.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { !$0.isEmpty }
+    }
+
+    /// Whether the connection stays open after this request (RFC 9112 §9.3): HTTP/1.1 unless
+    /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    public var keepAlive: Bool {
+        let connection = tokens("connection")
+        switch version {
+        case .http11: return !connection.contains("close")
+        case .http10: return connection.contains("keep-alive")
+        }
+    }
+
+    /// `Expect: 100-continue` on HTTP/1.1 (RFC 9110 §10.1.1): send 100 before reading the body.
+    public var expectsContinue: Bool {
+        version == .http11 && header("expect")?.lowercased() == "100-continue"
+    }
+
+    public var path: String { String(target.prefix { $0 != "?" }) }
+
+    public var query: String? {
+        guard let mark = target.firstIndex(of: "?") else { return nil }
+        return String(target[target.index(after: mark)...])
+    }
+}
+
+import Foundation

@@ -1,0 +1,273 @@
+/// An incremental HTTP/1.1 request parser (RFC 9112) as an explicit step machine: feed it
+/// bytes as they arrive, split anywhere, and take steps until it needs more. Requests may be
+/// pipelined. Every limit is checked before more is buffered, and anything that could let two
+/// parties frame a message differently (request smuggling) is refused; after an error the
+/// connection must be closed.
+public struct HTTPRequestParser {
+    public struct Limits: Sendable, Equatable {
+        /// Request line plus header section (CONTRACT §1: 32 KiB → 431).
+        public var maxHeaderBytes = 32 << 10
+        public var maxHeaderCount = 100
+        /// Body, after de-chunking (CONTRACT §1: 1 MiB → 413).
+        public var maxBodyBytes = 1 << 20
+        public var maxChunkLineBytes = 4 << 10
+        public var maxTrailerBytes = 8 << 10
+
+        public init() {}
+    }
+
+    public enum Step: Equatable {
+        case needMoreData
+        case head(HTTPRequestHead)
+        case body([UInt8])
+        /// The current request is complete; the next step starts the next one.
+        case end
+        case error(HTTPParseError)
+    }
+
+    private enum State {
+        case head
+        case endPending
+        case fixedBody(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers(bytes: Int)
+        case failed(HTTPParseError)
+    }
+
+    public let limits: Limits
+    private var buffer: [UInt8] = []
+    private var index = 0
+    private var state = State.head
+    private var chunkedBodyBytes = 0
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        if index > 64 << 10 && index * 2 > buffer.count {
+            buffer.removeFirst(index)
+            index = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Bytes received and not yet consumed.
+    public var buffered: Int { buffer.count - index }
+
+    /// Whether the parser is between requests (nothing of a next one read yet).
+    public var isIdle: Bool {
+        if case .head = state { return buffered == 0 }
+        return false
+    }
+
+    public mutating func next() -> Step {
+        switch state {
+        case .failed(let error):
+            return .error(error)
+        case .endPending:
+            state = .head
+            return .end
+        case .head:
+            return parseHead()
+        case .fixedBody(let remaining):
+            if remaining == 0 {
+                state = .head
+                return .end
+            }
+            guard let slice = take(upTo: remaining) else { return .needMoreData }
+            state = .fixedBody(remaining: remaining - slice.count)
+            return .body(slice)
+        case .chunkSize:
+            return parseChunkSize()
+        case .chunkData(let remaining):
+            guard let slice = take(upTo: remaining) else { return .needMoreData }
+            state = remaining == slice.count ? .chunkDataEnd : .chunkData(remaining: remaining - slice.count)
+            return .body(slice)
+        case .chunkDataEnd:
+            guard let line = readLine(limit: 2) else { return needMore(orFail: buffered >= 2, "chunk data not followed by CRLF") }
+            guard line.isEmpty else { return fail(.badRequest("chunk data not followed by CRLF")) }
+            state = .chunkSize
+            return next()
+        case .trailers(let bytes):
+            guard let line = readLine(limit: limits.maxTrailerBytes - bytes) else {
+                return needMore(orFail: bytes + buffered > limits.maxTrailerBytes, "trailer section over \(limits.maxTrailerBytes) bytes")
+            }
+            if line.isEmpty {
+                state = .head
+                return .end
+            }
+            state = .trailers(bytes: bytes + line.count + 2)
+            return next()
+        }
+    }
+
+    // MARK: Head
+
+    private mutating func parseHead() -> Step {
+        // RFC 9112 §2.2: ignore empty lines before a request line.
+        while index < buffer.count, buffer[index] == 0x0A || (buffer[index] == 0x0D && index + 1 < buffer.count && buffer[index + 1] == 0x0A) {
+            index += buffer[index] == 0x0D ? 2 : 1
+        }
+        guard let end = headerEnd() else {
+            return needMore(orFail: buffered > limits.maxHeaderBytes, nil, .headersTooLarge(limit: limits.maxHeaderBytes))
+        }
+        guard end.bodyStart - index <= limits.maxHeaderBytes else { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
+        let section = buffer[index..<end.sectionEnd]
+        index = end.bodyStart
+        var lines: [ArraySlice<UInt8>] = []
+        for line in section.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            guard !trimmed.contains(0x0D) else { return fail(.badRequest("a bare CR in the header section")) }
+            lines.append(trimmed)
+        }
+        guard let requestLine = lines.first else { return fail(.badRequest("no request line")) }
+        let parts = requestLine.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].allSatisfy(Self.isTokenByte),
+              parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return fail(.badRequest("the request line is not METHOD TARGET HTTP-VERSION"))
+        }
+        let versionText = String(decoding: parts[2], as: UTF8.self)
+        guard let version = HTTPRequestHead.Version(rawValue: versionText) else {
+            let looksLikeHTTP = versionText.hasPrefix("HTTP/") && versionText.count == 8
+            return fail(looksLikeHTTP ? .versionNotSupported(versionText) : .badRequest("'\(versionText.prefix(20))' is not an HTTP version"))
+        }
+        var headers: [(name: String, value: String)] = []
+        for line in lines.dropFirst() {
+            guard let first = line.first else { continue }
+            guard first != 0x20 && first != 0x09 else { return fail(.badRequest("obsolete line folding in a header")) }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return fail(.badRequest("a header line without ':'")) }
+            let name = line[line.startIndex..<colon]
+            guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else {
+                return fail(.badRequest("invalid header name (RFC 9112 §5.1: no space before ':')"))
+            }
+            var value = line[line.index(after: colon)...]
+            while let byte = value.first, byte == 0x20 || byte == 0x09 { value = value.dropFirst() }
+            while let byte = value.last, byte == 0x20 || byte == 0x09 { value = value.dropLast() }
+            guard value.allSatisfy({ $0 == 0x09 || $0 >= 0x20 && $0 != 0x7F }) else { return fail(.badRequest("a control character in a header value")) }
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            guard headers.count <= limits.maxHeaderCount else { return fail(.tooManyHeaders(limit: limits.maxHeaderCount)) }
+        }
+        var head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+                                   version: version, headers: headers, framing: .none)
+        let hosts = headers.filter { $0.name.lowercased() == "host" }.count
+        guard hosts <= 1, version == .http10 || hosts == 1 else { return fail(.badRequest("an HTTP/1.1 request needs exactly one Host header")) }
+        switch framing(of: head) {
+        case .failure(let error): return fail(error)
+        case .success(let framing): head.framing = framing
+        }
+        switch head.framing {
+        case .none: state = .endPending
+        case .contentLength(let length): state = .fixedBody(remaining: length)
+        case .chunked: chunkedBodyBytes = 0; state = .chunkSize
+        }
+        return .head(head)
+    }
+
+    /// How the body is delimited (RFC 9112 §6.1, §6.3), refusing every ambiguous combination.
+    private func framing(of head: HTTPRequestHead) -> Result<HTTPRequestHead.Framing, HTTPParseError> {
+        let codings = head.tokens("transfer-encoding")
+        let lengths = head.headers.filter { $0.name.lowercased() == "content-length" }
+            .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if !codings.isEmpty {
+            guard head.version == .http11 else { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
+            guard lengths.isEmpty else { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
+            guard codings.last == "chunked" else { return .failure(.badRequest("Transfer-Encoding whose last coding is not chunked")) }
+            guard codings.count == 1 else { return .failure(.notImplemented("Transfer-Encoding \(codings.joined(separator: ", "))")) }
+            return .success(.chunked)
+        }
+        guard let first = lengths.first else { return .success(.none) }
+        guard lengths.allSatisfy({ $0 == first }) else { return .failure(.badRequest("conflicting Content-Length values")) }
+        guard !first.isEmpty, first.count <= 18, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(first) else {
+            return .failure(.badRequest("Content-Length '\(first.prefix(20))' is not a number"))
+        }
+        guard length <= limits.maxBodyBytes else { return .failure(.bodyTooLarge(limit: limits.maxBodyBytes)) }
+        return .success(.contentLength(length))
+    }
+
+    /// End of the header section: CRLFCRLF (or bare-LF line ends, RFC 9112 §2.2).
+    private func headerEnd() -> (sectionEnd: Int, bodyStart: Int)? {
+        var position = index
+        let limit = min(buffer.count, index + limits.maxHeaderBytes + 4)
+        while position < limit {
+            guard buffer[position] == 0x0A else { position += 1; continue }
+            // A line ends here; the section ends if the next line is empty.
+            if position + 1 < buffer.count, buffer[position + 1] == 0x0A { return (position, position + 2) }
+            if position + 2 < buffer.count, buffer[position + 1] == 0x0D, buffer[position + 2] == 0x0A { return (position, position + 3) }
+            position += 1
+        }
+        return nil
+    }
+
+    // MARK: Chunks
+
+    private mutating func parseChunkSize() -> Step {
+        guard let line = readLine(limit: limits.maxChunkLineBytes) else {
+            return needMore(orFail: buffered > limits.maxChunkLineBytes, "a chunk-size line over \(limits.maxChunkLineBytes) bytes")
+        }
+        let digits = line.prefix { Self.hexValue($0) != nil }
+        let rest = line.dropFirst(digits.count)
+        guard !digits.isEmpty, digits.count <= 15, rest.isEmpty || rest.first == UInt8(ascii: ";") || rest.first == 0x20 || rest.first == 0x09 else {
+            return fail(.badRequest("invalid chunk size"))
+        }
+        let size = digits.reduce(0) { $0 << 4 | Self.hexValue($1)! }
+        chunkedBodyBytes += size
+        guard chunkedBodyBytes <= limits.maxBodyBytes else { return fail(.bodyTooLarge(limit: limits.maxBodyBytes)) }
+        state = size == 0 ? .trailers(bytes: 0) : .chunkData(remaining: size)
+        return next()
+    }
+
+    // MARK: Helpers
+
+    /// A line without its CRLF (or LF), if a whole one of at most `limit` bytes is buffered.
+    /// A bare CR inside fails the parser (callers then report the error) and returns nil.
+    private mutating func readLine(limit: Int) -> ArraySlice<UInt8>? {
+        let end = min(buffer.count, index + max(limit, 0) + 2)
+        guard let newline = buffer[index..<end].firstIndex(of: 0x0A) else { return nil }
+        var line = buffer[index..<newline]
+        if line.last == 0x0D { line = line.dropLast() }
+        if line.contains(0x0D) {
+            state = .failed(.badRequest("a bare CR"))
+            return nil
+        }
+        index = newline + 1
+        return line
+    }
+
+    private mutating func take(upTo count: Int) -> [UInt8]? {
+        let available = min(buffered, count)
+        guard available > 0 else { return nil }
+        defer { index += available }
+        return Array(buffer[index..<(index + available)])
+    }
+
+    private mutating func needMore(orFail overLimit: Bool, _ reason: String?, _ error: HTTPParseError? = nil) -> Step {
+        if case .failed(let error) = state { return .error(error) }
+        guard overLimit else { return .needMoreData }
+        return fail(error ?? .badRequest(reason ?? "malformed"))
+    }
+
+    private mutating func fail(_ error: HTTPParseError) -> Step {
+        state = .failed(error)
+        return .error(error)
+    }
+
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(byte - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+}
