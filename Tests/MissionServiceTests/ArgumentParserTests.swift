@@ -55,6 +55,16 @@ import Testing
         }
     }
 
+    @Test func run_picks_fetch_only_for_a_real_url_and_limits_it_to_its_hosts() throws {
+        let plain = try RunCommand.makeRequest(parser.parse(["run", "see http://?no-host and (https://)"]))
+        #expect(plain.objective.type == "echo")
+        let fetch = try RunCommand.makeRequest(parser.parse(["run", "compare https://A.test/x and https://a.test/y https://b.test"]))
+        #expect(fetch.objective.type == "fetch")
+        #expect(fetch.constraints.allowedDomains == ["a.test", "b.test"])
+        let chosen = try RunCommand.makeRequest(parser.parse(["run", "https://a.test", "--allowed-domain", "c.test"]))
+        #expect(chosen.constraints.allowedDomains == ["c.test"])
+    }
+
     @Test func every_command_has_help_that_lists_its_options() {
         for command in parser.commands {
             let help = parser.help(for: command)

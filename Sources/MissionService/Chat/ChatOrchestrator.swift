@@ -43,7 +43,7 @@ public actor ChatOrchestrator {
                                                 JSONWriter.string(.object(request.constraints.json)), String(request.priority)])
         return try await idempotent(key: idempotencyKey, fingerprint: fingerprint) {
             var request = request
-            let session = sessionID ?? Self.newID("s-")
+            let session = sessionID ?? MissionID.random(prefix: "s-")
             request.source = MissionSource(channel: .api, sessionID: session)
             request.idempotencyKey = idempotencyKey
             request.requestFingerprint = idempotencyKey == nil ? nil : fingerprint
@@ -94,8 +94,8 @@ public actor ChatOrchestrator {
     // MARK: Acting
 
     private func answer(_ request: ChatRequest) async throws -> ChatEnvelope {
-        let sessionID = request.sessionID ?? Self.newID("s-")
-        let messageID = request.messageID ?? Self.newID("c-")
+        let sessionID = request.sessionID ?? MissionID.random(prefix: "s-")
+        let messageID = request.messageID ?? MissionID.random(prefix: "c-")
         let intent = IntentClassifier.classify(request.message)
         try await recordClassification(request, intent, sessionID: sessionID, messageID: messageID)
         let summary = intent.summary
@@ -173,11 +173,5 @@ public actor ChatOrchestrator {
         ]
         if clipped { fields["message_bytes"] = .int(request.message.utf8.count) }
         try await runtime.signals.emit(.intentClassified, missionID: nil, at: configuration.now(), fields)
-    }
-
-    static func newID(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = String(generator.next() as UInt64, radix: 16)
-        return prefix + String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -106,9 +106,9 @@ public enum IntentClassifier {
 
     /// Any other message with an http(s) URL: a fetch mission limited to the URLs' hosts.
     static func url(_ text: String, _ words: Words) -> Intent? {
-        let urls = words.original.compactMap(httpURL)
+        let urls = httpURLs(in: text)
         guard !urls.isEmpty else { return nil }
-        let hosts = urls.compactMap { $0.host?.lowercased() }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let hosts = self.hosts(of: urls)
         let negations: Set<String> = ["don't", "dont", "do not", "never", "not"]
         if let first = words.lower.first, negations.contains(first) || words.lowerText.hasPrefix("do not ") {
             return Intent(name: .unclear, confidence: 0.5, reason: "mentions \(hosts.joined(separator: ", ")) but says not to",
@@ -147,6 +147,16 @@ public enum IntentClassifier {
             }
         }
         return nil
+    }
+
+    /// Every http(s) URL among the white-space separated words of `text`, in order.
+    public static func httpURLs(in text: String) -> [URL] {
+        text.split(whereSeparator: { $0.isWhitespace }).compactMap { httpURL(String($0)) }
+    }
+
+    /// The hosts of `urls`, lowercased, each once: what "the hosts of the URLs given" means.
+    public static func hosts(of urls: [URL]) -> [String] {
+        urls.compactMap { $0.host?.lowercased() }.uniqued()
     }
 
     static func httpURL(_ word: String) -> URL? {

@@ -7,8 +7,19 @@ public enum MissionID {
     }
 
     public static func generate(using generator: inout some RandomNumberGenerator) -> String {
+        random(prefix: "m-", using: &generator)
+    }
+
+    /// `prefix` and 16 random hex digits: the shape of every id this service makes
+    /// (missions `m-`, sessions `s-`, chat messages `c-`).
+    public static func random(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return random(prefix: prefix, using: &generator)
+    }
+
+    static func random(prefix: String, using generator: inout some RandomNumberGenerator) -> String {
         let digits = String(generator.next() as UInt64, radix: 16)
-        return "m-" + String(repeating: "0", count: 16 - digits.count) + digits
+        return prefix + String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// Whether `text` looks like an identifier this service could have issued; also accepts

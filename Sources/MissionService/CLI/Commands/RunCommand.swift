@@ -80,12 +80,12 @@ enum RunCommand {
 
     static func makeRequest(_ parsed: ArgumentParser.Parsed) throws -> MissionRequest {
         let description = parsed.arguments[0]
-        let type = parsed.value("--type") ?? (containsURL(description) ? "fetch" : "echo")
+        let urls = IntentClassifier.httpURLs(in: description)
+        let type = parsed.value("--type") ?? (urls.isEmpty ? "echo" : "fetch")
         var domains = parsed.all("--allowed-domain")
         if domains.isEmpty, type == "fetch" {
             // As chat does: the record names the hosts that an empty list would have meant.
-            domains = description.split(whereSeparator: \.isWhitespace).compactMap { IntentClassifier.httpURL(String($0))?.host?.lowercased() }
-                .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+            domains = IntentClassifier.hosts(of: urls)
         }
         let constraints = Constraints(
             allowedDomains: domains,
@@ -97,7 +97,4 @@ enum RunCommand {
                               source: MissionSource(channel: .cli))
     }
 
-    static func containsURL(_ text: String) -> Bool {
-        text.range(of: #"https?://[^\s]+"#, options: [.regularExpression, .caseInsensitive]) != nil
-    }
 }

@@ -9,9 +9,9 @@ public struct FetchScope: Sendable, Hashable {
 
     /// `allowedDomains` empty: the hosts of `start`.
     public init(start: [URL], allowedDomains: [String]) {
-        let hosts = start.compactMap { $0.host?.lowercased() }
-        let domains = allowedDomains.isEmpty ? hosts : allowedDomains.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
-        self.domains = domains.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        domains = allowedDomains.isEmpty
+            ? IntentClassifier.hosts(of: start)
+            : allowedDomains.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }.uniqued()
         origins = Set(start.compactMap(Self.schemeAndPort))
     }
 

@@ -28,7 +28,7 @@ public struct FetchTool: MissionTool {
     }
 
     public func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
-        let urls = request.objective.description.split(whereSeparator: \.isWhitespace).compactMap { IntentClassifier.httpURL(String($0)) }
+        let urls = IntentClassifier.httpURLs(in: request.objective.description)
         guard !urls.isEmpty else { return refuse("no http(s) URL in the description") }
         let scope = FetchScope(start: urls, allowedDomains: request.constraints.allowedDomains)
         let starts = urls.filter(scope.allows).map(Self.normalised)
