@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "mission-bench", targets: ["MissionBench"]),
     ],
     targets: [
-        // Linux calls Glibc does not export to Swift: posix_spawn setup, pidfd_open, pipe2.
+        // Linux calls Glibc does not export to Swift: posix_spawn setup, pidfd_open, pipe2, epoll, eventfd, accept4.
         .target(name: "CShim"),
         .target(name: "MissionService", dependencies: ["CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),

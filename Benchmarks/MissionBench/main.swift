@@ -1,7 +1,7 @@
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory] [--quick] [--dir DIR]
+// mission-bench [all|appends|replay|startup|memory|generate] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -10,6 +10,13 @@ let what = arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? "all"
 let directory = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? NSTemporaryDirectory() + "mission-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { if !arguments.contains("--dir") { try? FileManager.default.removeItem(atPath: directory) } }
+
+if what == "generate" {
+    // For scripts/bench-http: a missions log of --missions N under --dir, nothing else.
+    let missions = arguments.firstIndex(of: "--missions").flatMap { Int(arguments[$0 + 1]) } ?? 1000
+    try LogGenerator.write(missions: missions, to: directory + "/missions.jsonl")
+    exit(0)
+}
 
 if what == "hold" {
     // Child of `memory`: open the data directory like the service does and report peak RSS.

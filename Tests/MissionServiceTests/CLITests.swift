@@ -137,7 +137,7 @@ import Testing
         let created = makeCreated("m-left", description: "left behind")
         let active = makeStatus(.active, "execution_started", seq: 2, attempt: 1, id: "m-left")
         dir.write("missions.jsonl", [created, active].map { JSONWriter.string(.object($0.record)) }.joined(separator: "\n") + "\n")
-        let serve = try ChildProcess(["serve", "--data", dir.path, "--workers", "2"])
+        let serve = try ChildProcess(["serve", "--port", "0", "--data", dir.path, "--workers", "2"])
         #expect(await serve.waitFor("ready in"))
         #expect(serve.stderr.contains("recovered 1 interrupted"))
         let busy = try await ChildProcess.run(["run", "x", "--data", dir.path])

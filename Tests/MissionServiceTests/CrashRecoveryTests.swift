@@ -22,7 +22,7 @@ import Testing
         var kills = 0
         for _ in 0..<3 {
             let watcher = try FileWatcher(path: dir.file("missions.jsonl"))
-            let serve = try ChildProcess(["serve", "--data", dir.path, "--workers", "4"])
+            let serve = try ChildProcess(["serve", "--port", "0", "--data", dir.path, "--workers", "4"])
             // Kill it as soon as it has appended something (mid-work), if there is work left.
             var iterator = watcher.changes.makeAsyncIterator()
             _ = await iterator.next()
@@ -37,7 +37,7 @@ import Testing
         let verify = try await ChildProcess.run(["verify", "--repair", "--data", dir.path])
         #expect(verify.status == 0, "\(verify.stdout)")
         // The last run goes to the end and stops cleanly.
-        let serve = try ChildProcess(["serve", "--data", dir.path])
+        let serve = try ChildProcess(["serve", "--port", "0", "--data", dir.path])
         #expect(await serve.waitFor("ready in"))
         let store = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly)
         let watcher = try FileWatcher(path: dir.file("missions.jsonl"))

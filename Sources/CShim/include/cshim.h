@@ -1,6 +1,7 @@
 #ifndef CSHIM_H
 #define CSHIM_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Spawns `path` (absolute) in a new process group of its own, with default signal
@@ -20,5 +21,34 @@ int cshim_pipe_cloexec(int fds[2]);
 /// A POSIX write lock on the whole file (fcntl F_SETLK). Unlike flock(2), it belongs to the
 /// process and is never inherited by a child, not even between fork and exec. 0 or an errno value.
 int cshim_try_lock(int fd);
+
+// MARK: Sockets and readiness (not exported by Glibc's Swift module).
+
+enum {
+    CSHIM_EPOLLIN = 0x001,
+    CSHIM_EPOLLOUT = 0x004,
+    CSHIM_EPOLLERR = 0x008,
+    CSHIM_EPOLLHUP = 0x010,
+    CSHIM_EPOLLRDHUP = 0x2000,
+};
+
+/// epoll_create1(EPOLL_CLOEXEC). -1 and errno on failure.
+int cshim_epoll_create(void);
+
+/// Adds (`add` != 0) or modifies the one-shot interest `events` of `fd`; the event carries
+/// `fd` back. 0, or -1 and errno.
+int cshim_epoll_arm(int epfd, int fd, uint32_t events, int add);
+
+/// Removes `fd` from the interest list. 0, or -1 and errno.
+int cshim_epoll_remove(int epfd, int fd);
+
+/// epoll_wait into parallel arrays of descriptors and event masks. The count, or -1 and errno.
+int cshim_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms);
+
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK): a counter another thread writes to wake epoll_wait.
+int cshim_eventfd(void);
+
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. The new descriptor, or -1 and errno.
+int cshim_accept(int fd);
 
 #endif

@@ -115,6 +115,14 @@ public final class MissionRuntime: Sendable {
         lock.release()
     }
 
+    /// Closes both logs and releases the lock at once, without a checkpoint: for a start that
+    /// failed after the runtime opened.
+    public func closeNow() {
+        store.log.closeNow()
+        signals.log.closeNow()
+        lock.release()
+    }
+
     /// Writes a checkpoint each time `interval` more records are committed, until the log
     /// closes or the calling task is cancelled. Waits on commits; never polls.
     public func runCheckpoints(every interval: Int = Checkpoint.defaultInterval) async {

@@ -9,6 +9,7 @@ struct PriorityHeap<Element> {
 
     var isEmpty: Bool { elements.isEmpty }
     var count: Int { elements.count }
+    func peek() -> Element? { elements.first }
 
     mutating func insert(_ element: Element) {
         elements.append(element)

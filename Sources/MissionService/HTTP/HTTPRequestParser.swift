@@ -87,7 +87,7 @@ public struct HTTPRequestParser {
             state = remaining == slice.count ? .chunkDataEnd : .chunkData(remaining: remaining - slice.count)
             return .body(slice)
         case .chunkDataEnd:
-            guard let line = readLine(limit: 2) else { return needMore(orFail: buffered >= 2, "chunk data not followed by CRLF") }
+            guard let line = readLine(limit: 2, crlf: true) else { return needMore(orFail: buffered >= 2, "chunk data not followed by CRLF") }
             guard line.isEmpty else { return fail(.badRequest("chunk data not followed by CRLF")) }
             state = .chunkSize
             return next()
@@ -205,7 +205,7 @@ public struct HTTPRequestParser {
     // MARK: Chunks
 
     private mutating func parseChunkSize() -> Step {
-        guard let line = readLine(limit: limits.maxChunkLineBytes) else {
+        guard let line = readLine(limit: limits.maxChunkLineBytes, crlf: true) else {
             return needMore(orFail: buffered > limits.maxChunkLineBytes, "a chunk-size line over \(limits.maxChunkLineBytes) bytes")
         }
         let digits = line.prefix { Self.hexValue($0) != nil }
@@ -223,12 +223,19 @@ public struct HTTPRequestParser {
     // MARK: Helpers
 
     /// A line without its CRLF (or LF), if a whole one of at most `limit` bytes is buffered.
-    /// A bare CR inside fails the parser (callers then report the error) and returns nil.
-    private mutating func readLine(limit: Int) -> ArraySlice<UInt8>? {
+    /// A bare CR inside fails the parser (callers then report the error) and returns nil, as
+    /// does a bare LF when `crlf` is required: chunked framing is read strictly (RFC 9112 §7.1),
+    /// since parties that disagree on where a chunk ends can be made to see different requests.
+    private mutating func readLine(limit: Int, crlf: Bool = false) -> ArraySlice<UInt8>? {
         let end = min(buffer.count, index + max(limit, 0) + 2)
         guard let newline = buffer[index..<end].firstIndex(of: 0x0A) else { return nil }
         var line = buffer[index..<newline]
-        if line.last == 0x0D { line = line.dropLast() }
+        if line.last == 0x0D {
+            line = line.dropLast()
+        } else if crlf {
+            state = .failed(.badRequest("a bare LF in chunked framing; lines end with CRLF"))
+            return nil
+        }
         if line.contains(0x0D) {
             state = .failed(.badRequest("a bare CR"))
             return nil

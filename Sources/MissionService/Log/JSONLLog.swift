@@ -43,6 +43,8 @@ public final class JSONLLog: Sendable {
         public var records = 0
         public var syncs = 0
         public var syncNanoseconds: UInt64 = 0
+        /// Each write + fdatasync of a batch, in seconds.
+        public var syncSeconds = Histogram(bounds: Histogram.syncSeconds)
     }
 
     public var stats: Stats { state.withLock { $0.stats } }
@@ -337,6 +339,7 @@ public final class JSONLLog: Sendable {
             state.stats.records += entries.count
             state.stats.syncs += 1
             state.stats.syncNanoseconds += syncNanoseconds
+            state.stats.syncSeconds.observe(Double(syncNanoseconds) / 1e9)
             return state.takeWaiters()
         }
         for pending in batch { pending.continuation.resume(returning: pending.entries) }

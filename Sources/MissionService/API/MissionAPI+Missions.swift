@@ -1,0 +1,96 @@
+extension MissionAPI {
+    func chat(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try Self.jsonObject(request)
+        let message = try body.requiredString("message")
+        let policy = try body.optionalString("policy").map { name in
+            guard let policy = DoubleTextingPolicy(rawValue: name) else {
+                throw APIError.invalid("policy '\(name)' is not one of \(DoubleTextingPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return policy
+        }
+        let chat = ChatRequest(message: message, sessionID: try Self.sessionID(body), idempotencyKey: try Self.idempotencyKey(request),
+                               policy: policy, channel: .chat)
+        return Self.envelope(try await orchestrator.handle(chat))
+    }
+
+    func createMission(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try Self.jsonObject(request)
+        guard let objectiveJSON = try body.optionalObject("objective") else {
+            throw APIError.invalid("missing field 'objective': send {\"objective\": {\"type\": \"echo\", \"description\": \"...\"}}")
+        }
+        let objective = try Objective(json: objectiveJSON)
+        let constraints = try body.optionalObject("constraints").map { try Constraints(json: $0) } ?? Constraints()
+        let priority = try body.optionalInt("priority") ?? MissionCreated.defaultPriority
+        let mission = MissionRequest(objective: objective, constraints: constraints, priority: priority, source: MissionSource(channel: .api))
+        return Self.envelope(try await orchestrator.submit(mission, idempotencyKey: try Self.idempotencyKey(request), sessionID: try Self.sessionID(body)))
+    }
+
+    func listMissions(_ request: HTTPRequest) throws -> HTTPResponse {
+        let query = request.query
+        let status = try query["status"].map { name in
+            guard let status = MissionStatus(rawValue: name) else {
+                throw APIError.invalid("status '\(name.prefix(40))' is not one of \(MissionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return status
+        }
+        let limit = try Self.integer(query, "limit", in: 1...Self.maxPageSize) ?? Self.defaultPageSize
+        let offset = try Self.integer(query, "offset", in: 0...Int.max) ?? 0
+        let (missions, total) = runtime.store.board.list(status: status, limit: limit, offset: offset)
+        return .json(200, ["missions": .array(missions.map { .object($0.summaryJSON) }), "total": .int(total)])
+    }
+
+    func whiteboard(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+        guard let current = runtime.store.whiteboard(id), current.isCreated else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
+        guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else { return .json(200, current.json) }
+        guard let board = try runtime.store.whiteboard(id, atSeq: atSeq), board.isCreated else {
+            throw APIError.notFound("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
+        }
+        return .json(200, board.json)
+    }
+
+    func events(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+        let since = try Self.integer(request.query, "since", in: 0...Int.max) ?? 0
+        guard let entries = try runtime.store.events(of: id, since: since), runtime.store.whiteboard(id)?.isCreated == true else {
+            throw APIError.notFound("there is no mission \(id.prefix(100))")
+        }
+        // The records exactly as stored: their lines are spliced in, not re-encoded.
+        var body = Array(#"{"events":["#.utf8)
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: entry.line)
+        }
+        body.append(contentsOf: "]}\n".utf8)
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    func cancel(_ id: String) async throws -> HTTPResponse {
+        switch try await runtime.executor.cancel(id) {
+        case .cancelled(let board): return .json(200, board.json)
+        case .alreadyTerminal(let board): throw APIError.conflict("mission \(id) is already \(board.status.rawValue); there is nothing to cancel")
+        case .notFound: throw APIError.notFound("there is no mission \(id.prefix(100))")
+        }
+    }
+
+    /// An external agent's progress or artifact for a mission (CONTRACT §4).
+    func missionEvent(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try Self.jsonObject(request)
+        let id = try body.requiredString("mission_id")
+        let kind = try body.requiredString("event")
+        let eventBody: MissionEvent.Body
+        switch kind {
+        case "progress":
+            eventBody = .progress(MissionProgress(phase: try body.requiredString("phase"), message: try body.optionalString("message") ?? "",
+                                                  metadata: try body.optionalObject("metadata")))
+        case "artifact":
+            eventBody = .artifact(try Artifact(json: body))
+        default:
+            throw APIError.invalid("event '\(kind.prefix(40))' is neither 'progress' nor 'artifact'")
+        }
+        guard let board = runtime.store.whiteboard(id), board.isCreated else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
+        guard !board.status.isTerminal else {
+            throw APIError.conflict("mission \(id) is already \(board.status.rawValue); it takes no more progress or artifacts")
+        }
+        let stored = try await runtime.store.append([MissionEvent(timestamp: .now(), missionID: id, body: eventBody)])
+        return .json(200, ["seq": .int(stored[0].seq)])
+    }
+}

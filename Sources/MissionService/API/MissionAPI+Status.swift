@@ -1,0 +1,38 @@
+extension MissionAPI {
+    var uptimeSeconds: Double { Double(EventLoop.now() - started) / 1e9 }
+
+    func health() async -> HTTPResponse {
+        let queue = await runtime.queue.snapshot()
+        return .json(200, [
+            "status": .string("ok"),
+            "queue_depth": .int(queue.queued + queue.waitingForRetry),
+            "active": .int(queue.running),
+            "uptime_s": .double((uptimeSeconds * 1000).rounded() / 1000),
+        ])
+    }
+
+    func metricsText() async -> HTTPResponse {
+        let queue = await runtime.queue.snapshot()
+        var text = PrometheusText()
+        metrics.write(to: &text)
+        text.family("mission_http_connections_open", "gauge", "HTTP connections open now.")
+        text.sample("mission_http_connections_open", [], Double(openConnections))
+        text.family("mission_missions", "gauge", "Missions by status.")
+        let counts = runtime.store.board.countsByStatus()
+        for status in MissionStatus.allCases {
+            text.sample("mission_missions", [("status", status.rawValue)], Double(counts[status] ?? 0))
+        }
+        text.family("mission_queue_depth", "gauge", "Missions waiting to run, including those waiting for a retry.")
+        text.sample("mission_queue_depth", [], Double(queue.queued + queue.waitingForRetry))
+        text.family("mission_active_workers", "gauge", "Missions running now.")
+        text.sample("mission_active_workers", [], Double(queue.running))
+        let logs = [("missions", runtime.store.log.stats), ("signals", runtime.signals.log.stats)]
+        text.family("mission_log_appends_total", "counter", "Records appended (and synced) since start, by log.")
+        for (name, stats) in logs { text.sample("mission_log_appends_total", [("log", name)], Double(stats.records)) }
+        text.family("mission_log_fsync_duration_seconds", "histogram", "Write and fdatasync of one group commit, by log.")
+        for (name, stats) in logs { text.histogram("mission_log_fsync_duration_seconds", [("log", name)], stats.syncSeconds) }
+        text.family("mission_uptime_seconds", "gauge", "Seconds since the server started.")
+        text.sample("mission_uptime_seconds", [], uptimeSeconds)
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.text.utf8))
+    }
+}

@@ -1,0 +1,80 @@
+/// The REST API of CONTRACT §4 over the runtime and the chat orchestrator: routing, the auth
+/// rule, and the mapping of every failure to a status and JSON error body.
+public final class MissionAPI: HTTPResponder {
+    public struct Configuration: Sendable {
+        /// When set, every POST needs `Authorization: Bearer <token>`; reads stay open.
+        public var token: BearerToken?
+        /// Where unexpected failures (500s) are reported; tokens never reach it.
+        public var report: @Sendable (String) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    /// Most missions one `GET /api/missions` page returns.
+    public static let maxPageSize = 1000
+    public static let defaultPageSize = 50
+
+    let runtime: MissionRuntime
+    let orchestrator: ChatOrchestrator
+    let configuration: Configuration
+    public let metrics = HTTPMetrics()
+    let started = EventLoop.now()
+    private let connectionCount = Locked<@Sendable () -> Int>({ 0 })
+
+    public init(runtime: MissionRuntime, orchestrator: ChatOrchestrator, configuration: Configuration = Configuration()) {
+        self.runtime = runtime
+        self.orchestrator = orchestrator
+        self.configuration = configuration
+    }
+
+    /// Where `/metrics` reads the number of open connections (the server, once it exists).
+    public func countConnections(with count: @escaping @Sendable () -> Int) {
+        connectionCount.withLock { $0 = count }
+    }
+
+    var openConnections: Int { connectionCount.withLock { $0 }() }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard let route = APIRoute(path: request.path) else {
+            return APIError.notFound("no route \(request.path.prefix(200)); see CONTRACT §4 for the API").response
+        }
+        var response: HTTPResponse
+        if !route.methods.contains(request.method) {
+            let allowed = route.methods.joined(separator: ", ")
+            response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
+                                headers: [("Allow", allowed)]).response
+        } else if request.method == "POST", let token = configuration.token, !token.accepts(authorization: request.head.header("authorization")) {
+            response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <token> on every POST",
+                                headers: [("WWW-Authenticate", "Bearer")]).response
+        } else {
+            do {
+                response = try await handle(route, request)
+            } catch let error as APIError {
+                response = error.response
+            } catch let error as RecordError {
+                response = APIError.invalid("\(error.description); see CONTRACT §4 for the request shape").response
+            } catch let error as ChatError {
+                response = .error(error.httpStatus, error.code, error.description)
+            } catch {
+                configuration.report("\(request.method) \(route.pattern): internal error: \(error)")
+                response = .error(500, "internal_error", "the server failed to complete the request (\(error)); it is logged, and retrying may help")
+            }
+        }
+        response.route = route.pattern
+        return response
+    }
+
+    private func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
+        switch (route, request.method) {
+        case (.chat, _): return try await chat(request)
+        case (.missions, "POST"): return try await createMission(request)
+        case (.missions, _): return try listMissions(request)
+        case (.whiteboard(let id), _): return try whiteboard(id, request)
+        case (.events(let id), _): return try events(id, request)
+        case (.cancel(let id), _): return try await cancel(id)
+        case (.missionEvent, _): return try await missionEvent(request)
+        case (.health, _): return await health()
+        case (.metrics, _): return await metricsText()
+        }
+    }
+}

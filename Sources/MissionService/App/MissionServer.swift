@@ -1,0 +1,104 @@
+/// The service as `mission serve` runs it: the runtime (logs, queue, executor), the chat
+/// orchestrator, and the HTTP API, started and stopped together.
+///
+/// Shutdown (CONTRACT §1): new requests get 503 `shutting_down` and idle connections close;
+/// requests in flight finish; running missions get the grace period, then go back to
+/// `queued`; the logs are synced and a checkpoint written.
+public final class MissionServer: Sendable {
+    public struct Options: Sendable {
+        public var runtime: MissionRuntime.Options
+        public var http = HTTPServer.Configuration()
+        public var token: BearerToken?
+        /// Serve a non-loopback host without a token.
+        public var insecure = false
+        public var grace: Duration = .seconds(10)
+        public var checkpointEvery = Checkpoint.defaultInterval
+        /// One stderr line per request.
+        public var accessLog = false
+        public var report: @Sendable (String) -> Void = { _ in }
+
+        public init(dataDirectory: DataDirectory) {
+            runtime = MissionRuntime.Options(dataDirectory: dataDirectory)
+        }
+    }
+
+    public let runtime: MissionRuntime
+    public let orchestrator: ChatOrchestrator
+    public let api: MissionAPI
+    public let http: HTTPServer
+    let options: Options
+
+    public var port: Int { http.port }
+
+    /// Opens the data directory and binds the port; nothing runs until `run`.
+    public init(_ options: Options) throws {
+        guard options.token != nil || options.insecure || SocketAddress.isLoopback(options.http.host) else {
+            throw ServerError.insecureHost(options.http.host)
+        }
+        self.options = options
+        var runtimeOptions = options.runtime
+        runtimeOptions.executor.report = options.report
+        runtime = try MissionRuntime(runtimeOptions)
+        orchestrator = ChatOrchestrator(runtime: runtime)
+        var apiConfiguration = MissionAPI.Configuration()
+        apiConfiguration.token = options.token
+        apiConfiguration.report = options.report
+        let api = MissionAPI(runtime: runtime, orchestrator: orchestrator, configuration: apiConfiguration)
+        self.api = api
+        var http = options.http
+        let report = options.report
+        let accessLog = options.accessLog
+        http.observe = { exchange in
+            api.metrics.record(exchange)
+            if accessLog {
+                report("\(exchange.method) \(exchange.target.prefix(200)) \(exchange.status) \(exchange.bodyBytes)B \((exchange.seconds * 10_000).rounded() / 10) ms")
+            }
+        }
+        do {
+            self.http = try HTTPServer(configuration: http, responder: api, report: report)
+        } catch {
+            runtime.closeNow()
+            throw error
+        }
+        let server = self.http
+        api.countConnections { server.openConnections }
+    }
+
+    /// Recovers missions left by an earlier run, then serves until `stop` returns; then shuts
+    /// down gracefully and closes the logs.
+    public func run(until stop: @escaping @Sendable () async -> Void) async throws {
+        let report = options.report
+        let recovery = try await runtime.executor.recover()
+        report("resumed \(recovery.requeued.count) queued, recovered \(recovery.recovered.count) interrupted, failed \(recovery.failed.count) out of attempts")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runtime.executor.run() }
+            group.addTask { await self.runtime.runCheckpoints(every: self.options.checkpointEvery) }
+            group.addTask {
+                do {
+                    try await self.http.run()
+                } catch is CancellationError {
+                } catch {
+                    report("HTTP server stopped: \(error)")
+                }
+            }
+            await stop()
+            http.drain()
+            await http.waitUntilQuiet()
+            await runtime.executor.shutdown(grace: options.grace)
+            group.cancelAll()
+        }
+        await runtime.close()
+    }
+}
+
+/// Why the server refuses to start.
+public enum ServerError: Error, CustomStringConvertible {
+    case insecureHost(String)
+
+    public var description: String {
+        switch self {
+        case .insecureHost(let host):
+            return "refusing to serve \(host) without a token: anyone who reaches it could create and cancel missions. Give --token T (or MISSION_TOKEN), use --host 127.0.0.1, or pass --insecure to accept the risk"
+        }
+    }
+}

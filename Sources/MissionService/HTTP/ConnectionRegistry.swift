@@ -1,0 +1,73 @@
+import Glibc
+
+/// The server's open connections and which of them are between requests, so that a drain can
+/// close idle ones at once while busy ones finish, and `/metrics` can count them.
+final class ConnectionRegistry: Sendable {
+    struct State {
+        /// fd → whether the connection waits for a next request.
+        var connections: [Int32: Bool] = [:]
+        var busy = 0
+        var draining = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Locked(State())
+
+    var count: Int { state.withLock { $0.connections.count } }
+    var isDraining: Bool { state.withLock { $0.draining } }
+
+    func open(_ fd: Int32) {
+        state.withLock { $0.connections[fd] = false; $0.busy += 1 }
+    }
+
+    /// Before the descriptor is closed.
+    func closed(_ fd: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.connections.removeValue(forKey: fd) == false { state.busy -= 1 }
+            return state.takeIdleWaitersIfQuiet()
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Marks the connection as waiting for (`true`) or reading/answering (`false`) a request.
+    /// Returns false when the server drains and an idle connection should close now.
+    func setIdle(_ fd: Int32, _ idle: Bool) -> Bool {
+        let (keep, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard let was = state.connections[fd], was != idle else { return (true, []) }
+            state.connections[fd] = idle
+            state.busy += idle ? -1 : 1
+            return (!(idle && state.draining), state.takeIdleWaitersIfQuiet())
+        }
+        waiters.forEach { $0.resume() }
+        return keep
+    }
+
+    /// From now on requests are refused and idle connections end: those waiting in a read are
+    /// woken by shutting their reading side.
+    func drain() {
+        state.withLock { state in
+            state.draining = true
+            for (fd, idle) in state.connections where idle { Glibc.shutdown(fd, Int32(SHUT_RD)) }
+        }
+    }
+
+    /// Returns once no connection is in the middle of a request.
+    func waitUntilQuiet() async {
+        await withCheckedContinuation { continuation in
+            let quiet = state.withLock { state -> Bool in
+                guard state.busy > 0 else { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if quiet { continuation.resume() }
+        }
+    }
+}
+
+extension ConnectionRegistry.State {
+    mutating func takeIdleWaitersIfQuiet() -> [CheckedContinuation<Void, Never>] {
+        guard busy == 0 else { return [] }
+        defer { idleWaiters = [] }
+        return idleWaiters
+    }
+}

@@ -1,0 +1,42 @@
+/// A response to write: status, headers and a body held whole (every answer here is small).
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Close the connection after this response (errors that leave the stream untrusted).
+    public var closeConnection = false
+    /// The route pattern that produced it, for metrics and the access log.
+    public var route: String?
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ status: Int, _ object: JSONObject, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        var body = JSONWriter.encode(object)
+        body.append(0x0A)
+        return HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+    }
+
+    /// CONTRACT §4's error shape: `{"error": {"code", "message"}}`.
+    public static func error(_ status: Int, _ code: String, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        json(status, ["error": .object(["code": .string(code), "message": .string(message)])], headers: headers)
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    /// The status line and headers (RFC 9112 §4, §6.3): always a `Content-Length`, even for
+    /// HEAD (the length the GET would have); `Connection: close` when the connection ends.
+    func serializedHead(date: String, keepAlive: Bool) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
+        for header in headers { text += "\(header.name): \(header.value)\r\n" }
+        text += "Content-Length: \(body.count)\r\nDate: \(date)\r\n"
+        if !keepAlive { text += "Connection: close\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+}

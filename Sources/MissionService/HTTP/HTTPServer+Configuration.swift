@@ -1,0 +1,34 @@
+extension HTTPServer {
+    /// Every limit and timeout of the server, each with a named default.
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// 0: any free port (the bound one is `HTTPServer.port`).
+        public var port = 8080
+        /// Connections open at once; more are answered 503 and closed.
+        public var maxConnections = 1024
+        public var parser = HTTPRequestParser.Limits()
+        /// From a request's first byte to the end of its headers (slowloris).
+        public var headerTimeout: Duration = .seconds(10)
+        /// Between two reads of a body, and for the client to take a response.
+        public var ioTimeout: Duration = .seconds(30)
+        /// A keep-alive connection with no request for this long is closed.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Responses of pipelined requests are gathered up to this size before a write.
+        public var maxPendingOutput = 64 << 10
+        /// Called after each response: method, route, status, seconds, for metrics and access logs.
+        public var observe: @Sendable (HTTPExchange) -> Void = { _ in }
+
+        public init() {}
+    }
+}
+
+/// One answered request, as the server reports it after writing the response.
+public struct HTTPExchange: Sendable {
+    public var method: String
+    public var target: String
+    /// The route pattern that answered (`/api/whiteboard/{id}`), or nil when none matched.
+    public var route: String?
+    public var status: Int
+    public var bodyBytes: Int
+    public var seconds: Double
+}

@@ -1,0 +1,79 @@
+/// The HTTP/1.1 server: one listening socket, and each connection a child task of one
+/// discarding task group that the server owns (a plain task group would keep every finished
+/// child of an endless accept loop). Cancelling `run` closes everything.
+///
+/// Shutdown is two-step: `drain()` refuses new requests with 503 and ends idle keep-alive
+/// connections while requests in flight finish; `waitUntilQuiet()` returns when none is left;
+/// then the owner cancels `run`.
+public actor HTTPServer {
+    public nonisolated let configuration: Configuration
+    public nonisolated let port: Int
+    let responder: any HTTPResponder
+    let listener: TCPListener
+    let loop: EventLoop
+    let registry = ConnectionRegistry()
+    let date = HTTPDate()
+    let report: @Sendable (String) -> Void
+
+    /// Binds at once, so that the caller knows the port (and a busy port fails) before `run`.
+    public init(configuration: Configuration, responder: any HTTPResponder, report: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.responder = responder
+        self.report = report
+        loop = try EventLoop()
+        do {
+            listener = try TCPListener(host: configuration.host, port: configuration.port, loop: loop)
+        } catch {
+            loop.stop()
+            throw error
+        }
+        port = listener.port
+    }
+
+    public nonisolated var openConnections: Int { registry.count }
+
+    /// Accepts and serves connections until cancelled; then every connection is closed.
+    public func run() async throws {
+        defer {
+            listener.close()
+            loop.stop()
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let socket: TCPSocket
+                do {
+                    socket = try await listener.accept()
+                } catch let error as SocketError {
+                    // Out of descriptors (EMFILE/ENFILE) and the like: back off rather than spin.
+                    report("accept failed: \(error); retrying in 100 ms")
+                    try await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                guard registry.count < configuration.maxConnections else {
+                    socket.writeNow(Self.tooManyConnections(date: date.now()))
+                    socket.close()
+                    continue
+                }
+                registry.open(socket.fd)
+                let connection = HTTPConnection(socket: socket, server: self)
+                group.addTask { await connection.run() }
+            }
+        }
+    }
+
+    /// New requests get 503 `shutting_down`; idle connections close.
+    public nonisolated func drain() {
+        registry.drain()
+    }
+
+    /// Returns when no request is in flight (after `drain`, none will start).
+    public nonisolated func waitUntilQuiet() async {
+        await registry.waitUntilQuiet()
+    }
+
+    static func tooManyConnections(date: String) -> [UInt8] {
+        var response = HTTPResponse.error(503, "too_many_connections", "the server has too many open connections; retry shortly")
+        response.headers.append(("Retry-After", "1"))
+        return response.serializedHead(date: date, keepAlive: false) + response.body
+    }
+}

@@ -1,0 +1,244 @@
+import CShim
+import Foundation
+import Glibc
+
+/// Readiness of descriptors from one dedicated thread blocked in `epoll_wait`, so that tasks
+/// wait for a socket without blocking the (two-thread) cooperative pool. A task arms one-shot
+/// interest in a descriptor, with an optional deadline, and is resumed when the descriptor is
+/// ready, the deadline passes, or the task is cancelled.
+public final class EventLoop: Sendable {
+    public enum Interest: Sendable { case read, write }
+    public enum Readiness: Sendable { case ready, timedOut }
+
+    struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Readiness, any Error>
+        let deadline: UInt64?
+    }
+
+    struct Registration {
+        var read: Waiter?
+        var write: Waiter?
+        var inEpoll = false
+        /// The deadline of this descriptor's entry in the timer heap, if it has one: a wait
+        /// with a later deadline needs no entry of its own (see `expireTimers`).
+        var timer: UInt64?
+
+        var mask: UInt32 {
+            (read == nil ? 0 : UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLRDHUP)) | (write == nil ? 0 : UInt32(CSHIM_EPOLLOUT))
+        }
+    }
+
+    struct Timer {
+        let deadline: UInt64
+        let fd: Int32
+    }
+
+    struct State {
+        var registrations: [Int32: Registration] = [:]
+        var timers = PriorityHeap<Timer>(by: { $0.deadline < $1.deadline })
+        var nextID: UInt64 = 0
+        /// When the poll thread will wake by itself (nil: only on an event).
+        var sleepingUntil: UInt64?
+        var stopped = false
+    }
+
+    private let epoll: Int32
+    private let wakeFD: Int32
+    private let state = Locked(State())
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init() throws(SocketError) {
+        epoll = cshim_epoll_create()
+        guard epoll >= 0 else { throw .system("epoll_create1", errno) }
+        wakeFD = cshim_eventfd()
+        guard wakeFD >= 0 else {
+            let code = errno
+            Glibc.close(epoll)
+            throw .system("eventfd", code)
+        }
+        guard cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 1) == 0 else { throw .system("epoll_ctl", errno) }
+        let thread = Thread { [self] in pollLoop() }
+        thread.name = "event-loop"
+        thread.start()
+    }
+
+    /// Monotonic nanoseconds, the clock of every deadline here.
+    public static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    public static func deadline(after duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return now() + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+
+    /// Waits until `fd` is ready for `interest` or `deadline` passes. One waiter per descriptor
+    /// and interest at a time. Throws `CancellationError`, or `SocketError.closed` when the
+    /// descriptor is deregistered or the loop stops meanwhile.
+    public func wait(_ fd: Int32, for interest: Interest, deadline: UInt64? = nil) async throws -> Readiness {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                arm(fd, interest, Waiter(id: id, continuation: continuation, deadline: deadline))
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard var registration = state.registrations[fd] else { return nil }
+                let waiter = interest == .read ? registration.read : registration.write
+                guard waiter?.id == id else { return nil }
+                if interest == .read { registration.read = nil } else { registration.write = nil }
+                state.registrations[fd] = registration
+                return waiter
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func arm(_ fd: Int32, _ interest: Interest, _ waiter: Waiter) {
+        enum Outcome { case armed(wake: Bool), failed(any Error) }
+        let outcome = state.withLock { state -> Outcome in
+            // Checked under the lock: a cancellation handler that ran before this found nothing.
+            if Task.isCancelled { return .failed(CancellationError()) }
+            if state.stopped { return .failed(SocketError.closed) }
+            var registration = state.registrations[fd] ?? Registration()
+            precondition((interest == .read ? registration.read : registration.write) == nil, "two tasks wait on fd \(fd) for \(interest)")
+            if interest == .read { registration.read = waiter } else { registration.write = waiter }
+            guard cshim_epoll_arm(epoll, fd, registration.mask, registration.inEpoll ? 0 : 1) == 0 else {
+                return .failed(SocketError.system("epoll_ctl", errno))
+            }
+            registration.inEpoll = true
+            var wake = false
+            if let deadline = waiter.deadline, registration.timer.map({ $0 > deadline }) ?? true {
+                registration.timer = deadline
+                state.timers.insert(Timer(deadline: deadline, fd: fd))
+                wake = state.sleepingUntil.map { $0 > deadline } ?? true
+            }
+            state.registrations[fd] = registration
+            return .armed(wake: wake)
+        }
+        switch outcome {
+        case .armed(let wake):
+            if wake { wakeUp() }
+        case .failed(let error):
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
+    /// Forgets `fd` before it is closed (its number may be reused at once); a task still
+    /// waiting on it gets `SocketError.closed`.
+    public func deregister(_ fd: Int32) {
+        let registration = state.withLock { state -> Registration? in
+            let registration = state.registrations.removeValue(forKey: fd)
+            if registration?.inEpoll == true { _ = cshim_epoll_remove(epoll, fd) }
+            return registration
+        }
+        registration?.read?.continuation.resume(throwing: SocketError.closed)
+        registration?.write?.continuation.resume(throwing: SocketError.closed)
+    }
+
+    /// Stops the poll thread; every waiter gets `SocketError.closed`.
+    public func stop() {
+        let waiters = state.withLock { state -> [Waiter] in
+            guard !state.stopped else { return [] }
+            state.stopped = true
+            defer { state.registrations = [:] }
+            return state.registrations.values.flatMap { [$0.read, $0.write].compactMap { $0 } }
+        }
+        waiters.forEach { $0.continuation.resume(throwing: SocketError.closed) }
+        wakeUp()
+        finished.wait()
+    }
+
+    private func wakeUp() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    // MARK: The poll thread
+
+    private func pollLoop() {
+        let capacity = 256
+        var fds = [Int32](repeating: 0, count: capacity)
+        var events = [UInt32](repeating: 0, count: capacity)
+        while true {
+            guard let timeout = expireTimers() else { break }
+            let count = cshim_epoll_wait(epoll, &fds, &events, Int32(capacity), timeout)
+            if count < 0 {
+                guard errno == EINTR else { fatalError("epoll_wait failed: \(String(cString: strerror(errno)))") }
+                continue
+            }
+            var ready: [(Waiter, Readiness)] = []
+            state.withLock { state in
+                for index in 0..<Int(count) where fds[index] != wakeFD {
+                    collect(fd: fds[index], events: events[index], in: &state, into: &ready)
+                }
+            }
+            for (waiter, readiness) in ready { waiter.continuation.resume(returning: readiness) }
+            if fds[0..<Int(count)].contains(wakeFD) {
+                var value: UInt64 = 0
+                _ = Glibc.read(wakeFD, &value, 8)
+                _ = cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 0)
+            }
+        }
+        Glibc.close(wakeFD)
+        Glibc.close(epoll)
+        finished.signal()
+    }
+
+    private func collect(fd: Int32, events: UInt32, in state: inout State, into ready: inout [(Waiter, Readiness)]) {
+        guard var registration = state.registrations[fd] else { return }
+        let failed = events & UInt32(CSHIM_EPOLLERR | CSHIM_EPOLLHUP) != 0
+        if events & UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLRDHUP) != 0 || failed, let waiter = registration.read {
+            ready.append((waiter, .ready))
+            registration.read = nil
+        }
+        if events & UInt32(CSHIM_EPOLLOUT) != 0 || failed, let waiter = registration.write {
+            ready.append((waiter, .ready))
+            registration.write = nil
+        }
+        // One-shot: the event disarmed the descriptor; re-arm for a waiter still waiting.
+        if registration.mask != 0 { _ = cshim_epoll_arm(epoll, fd, registration.mask, 0) }
+        state.registrations[fd] = registration
+    }
+
+    /// Resumes waiters whose deadline has passed; returns the `epoll_wait` timeout in ms until
+    /// the next deadline (-1: none), or nil once the loop is stopped.
+    private func expireTimers() -> Int32? {
+        let now = Self.now()
+        var expired: [Waiter] = []
+        let timeout = state.withLock { state -> Int32? in
+            guard !state.stopped else { return nil }
+            while let first = state.timers.peek(), first.deadline <= now {
+                _ = state.timers.popMin()
+                guard var registration = state.registrations[first.fd], registration.timer == first.deadline else { continue }
+                registration.timer = nil
+                if let waiter = registration.read, let deadline = waiter.deadline, deadline <= now {
+                    expired.append(waiter)
+                    registration.read = nil
+                }
+                if let waiter = registration.write, let deadline = waiter.deadline, deadline <= now {
+                    expired.append(waiter)
+                    registration.write = nil
+                }
+                // A waiter that came later with a later deadline rode on this entry: give it its own.
+                let remaining = [registration.read?.deadline, registration.write?.deadline].compactMap { $0 }.min()
+                if let remaining {
+                    registration.timer = remaining
+                    state.timers.insert(Timer(deadline: remaining, fd: first.fd))
+                }
+                state.registrations[first.fd] = registration
+            }
+            state.sleepingUntil = state.timers.peek()?.deadline
+            guard let next = state.sleepingUntil else { return -1 }
+            return Int32(min((next - now + 999_999) / 1_000_000, 60_000))
+        }
+        for waiter in expired { waiter.continuation.resume(returning: .timedOut) }
+        return timeout
+    }
+}

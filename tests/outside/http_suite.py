@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The HTTP API seen from outside, with clients nobody on this project wrote: curl, Python
+`requests`, and raw sockets for what polite clients never send (pipelining, smuggling
+attempts, idle floods). Runs the real binary: http_suite.py path/to/mission
+Exits non-zero on the first failed check; prints one line per check."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+MISSION = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/mission")
+CHECKS = 0
+
+
+def check(name, condition, detail=""):
+    global CHECKS
+    CHECKS += 1
+    if not condition:
+        print(f"FAIL {name} {detail}")
+        sys.exit(1)
+    print(f"ok   {name}")
+
+
+class Server:
+    def __init__(self, *args, token=None):
+        self.dir = tempfile.mkdtemp(prefix="mission-outside-")
+        env = dict(os.environ)
+        env.pop("MISSION_TOKEN", None)
+        if token:
+            env["MISSION_TOKEN"] = token
+        self.stderr = open(os.path.join(self.dir, "stderr.log"), "w+")
+        self.process = subprocess.Popen([MISSION, "serve", "--port", "0", "--data", self.dir + "/data", *args],
+                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
+        line = self.process.stdout.readline().strip()
+        assert line.startswith("listening on http://"), line
+        self.url = line[len("listening on "):]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self.stderr.seek(0)
+        return code, self.stderr.read()
+
+
+def curl(*args):
+    return subprocess.run(["curl", "-sS", *args], capture_output=True, text=True, timeout=30)
+
+
+def raw(port, data, read_until_close=True, timeout=10):
+    """Sends bytes as given; returns all bytes the server sent until it closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if not read_until_close:
+                break
+        return b"".join(chunks)
+
+
+def statuses(data):
+    return [int(line.split(b" ")[1]) for line in data.split(b"\n") if line.startswith(b"HTTP/1.1 ")]
+
+
+def wait_terminal(base, mission_id, limit=20):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        board = requests.get(f"{base}/api/whiteboard/{mission_id}").json()
+        if board["status"] in ("completed", "failed", "cancelled"):
+            return board
+        time.sleep(0.05)
+    return board
+
+
+def main():
+    server = Server("--access-log")
+    base, port = server.url, server.port
+
+    # curl: keep-alive reuse, chunked upload, Expect: 100-continue for a body over 1 KiB.
+    result = curl("-v", f"{base}/health", f"{base}/api/missions")
+    check("curl reuses one keep-alive connection", "Re-using existing connection" in result.stderr, result.stderr[-500:])
+    result = curl("-v", "-X", "POST", "-H", "Content-Type: application/json", "-H", "Transfer-Encoding: chunked",
+                  "--data-binary", json.dumps({"message": "echo chunked hello"}), f"{base}/chat/integrated")
+    check("curl chunked upload is accepted (202)", "< HTTP/1.1 202" in result.stderr and "mission_started" in result.stdout, result.stderr[-400:])
+    # curl 7.88 (Debian 12) adds Expect by itself only to uploads over 1 MiB; ask for it.
+    big = json.dumps({"message": "echo " + "x" * 4000})
+    result = curl("-v", "-X", "POST", "-H", "Content-Type: application/json", "-H", "Expect: 100-continue", "--data-binary", big, f"{base}/chat/integrated")
+    check("curl sends Expect: 100-continue and gets 100 Continue", "Expect: 100-continue" in result.stderr and "< HTTP/1.1 100 Continue" in result.stderr,
+          result.stderr[-600:])
+    check("curl's large body created a mission", json.loads(result.stdout)["type"] == "mission_started")
+
+    # requests: the API round trip.
+    response = requests.post(f"{base}/chat/integrated", json={"message": "echo from requests"})
+    check("chat → 202 mission_started with Location", response.status_code == 202 and response.headers["Location"] == f"/api/whiteboard/{response.json()['mission_id']}")
+    board = wait_terminal(base, response.json()["mission_id"])
+    check("the mission completes with the echoed answer", board["status"] == "completed" and board["execution_result"]["final_answer"] == "from requests", board)
+    body = {"objective": {"type": "echo", "description": "keyed"}, "priority": 3}
+    first = requests.post(f"{base}/api/missions", json=body, headers={"Idempotency-Key": "outside-1"})
+    again = requests.post(f"{base}/api/missions", json=body, headers={"Idempotency-Key": "outside-1"})
+    check("an Idempotency-Key repeat returns the same mission", first.status_code == 202 and again.json()["mission_id"] == first.json()["mission_id"])
+    other = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "other"}}, headers={"Idempotency-Key": "outside-1"})
+    check("the key with another body is 409 idempotency_key_reused", other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused")
+    response = requests.delete(f"{base}/api/missions")
+    check("405 with Allow", response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, POST" and response.json()["error"]["code"] == "method_not_allowed")
+    response = requests.get(f"{base}/api/whiteboard/m-nothing")
+    check("404 JSON error", response.status_code == 404 and response.json()["error"]["code"] == "not_found")
+    response = requests.post(f"{base}/chat/integrated", data=b"{not json", headers={"Content-Type": "application/json"})
+    check("400 invalid_json", response.status_code == 400 and response.json()["error"]["code"] == "invalid_json")
+    listing = requests.get(f"{base}/api/missions", params={"status": "completed", "limit": 2}).json()
+    check("list filters and pages", len(listing["missions"]) <= 2 and all(m["status"] == "completed" for m in listing["missions"]) and listing["total"] >= 1)
+    metrics = requests.get(f"{base}/metrics").text
+    check("metrics count requests by route and status", 'mission_http_requests_total{route="/chat/integrated",method="POST",status="202"}' in metrics)
+
+    # Raw sockets: pipelining, limits, smuggling.
+    pipelined = b"".join(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" for _ in range(9)) + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    data = raw(port, pipelined)
+    check("10 pipelined requests get 10 answers in order", statuses(data) == [200] * 10, data[:200])
+    data = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (40 << 10) + b"\r\n\r\n")
+    check("headers over 32 KiB → 431 and close", statuses(data) == [431] and b"Connection: close" in data)
+    data = raw(port, b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
+    check("a body over 1 MiB → 413 before it is sent", statuses(data) == [413])
+    smuggles = {
+        "Content-Length with Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "two different Content-Lengths": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "an obfuscated Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a space before the colon": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length : 4\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "an obs-folded header": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n",
+        "a bare LF inside chunk data": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n0\r\n\r\n",
+        "no Host in HTTP/1.1": b"GET /health HTTP/1.1\r\n\r\n",
+    }
+    for name, payload in smuggles.items():
+        data = raw(port, payload)
+        codes = statuses(data)
+        check(f"smuggling attempt refused: {name}", len(codes) == 1 and codes[0] in (400, 501) and b"Connection: close" in data, data[:300])
+    missions_before = requests.get(f"{base}/api/missions").json()["total"]
+
+    # 300 idle connections (some mid-headers) held open while a normal client is served.
+    idle = []
+    for n in range(300):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if n % 3 == 0:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        idle.append(s)
+    started = time.monotonic()
+    response = requests.get(f"{base}/health", timeout=10)
+    check("a normal client is served while 300 connections sit idle", response.status_code == 200, response.text)
+    open_now = [line for line in requests.get(f"{base}/metrics").text.splitlines() if line.startswith("mission_http_connections_open ")]
+    check("the server holds all 300 idle connections", open_now and float(open_now[0].split()[1]) >= 300, open_now)
+    for s in idle:
+        s.close()
+    print(f"     (the normal request took {1000 * (time.monotonic() - started):.1f} ms with 300 idle connections)")
+    check("no mission was created by the refused requests", requests.get(f"{base}/api/missions").json()["total"] == missions_before)
+
+    code, log = server.stop()
+    check("SIGTERM exits 0 after a graceful stop", code == 0 and "stopped; logs synced" in log, log[-500:])
+    check("the access log names requests, never the Authorization header", "POST /chat/integrated 202" in log and "Bearer" not in log)
+
+    # Auth and the bind rule.
+    secured = Server(token="t0ken")
+    response = requests.post(f"{secured.url}/chat/integrated", json={"message": "echo x"})
+    check("with a token, a POST without it is 401", response.status_code == 401 and response.json()["error"]["code"] == "unauthorized")
+    response = requests.post(f"{secured.url}/chat/integrated", json={"message": "echo x"}, headers={"Authorization": "Bearer t0ken"})
+    check("with the token it is accepted", response.status_code == 202)
+    check("reads stay open", requests.get(f"{secured.url}/api/missions").status_code == 200)
+    secured.stop()
+    refused = subprocess.run([MISSION, "serve", "--host", "0.0.0.0", "--port", "0", "--data", tempfile.mkdtemp()], capture_output=True, text=True, timeout=30,
+                             env={k: v for k, v in os.environ.items() if k != "MISSION_TOKEN"})
+    check("a non-loopback host without a token refuses to start", refused.returncode != 0 and "--insecure" in refused.stderr, refused.stderr)
+    print(f"all {CHECKS} checks passed")
+
+
+if __name__ == "__main__":
+    main()
