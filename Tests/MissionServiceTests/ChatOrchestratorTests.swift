@@ -28,8 +28,10 @@ struct ChatHarness {
         try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly)
     }
 
-    func signals(_ type: String) -> [JSONObject] {
-        dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string(type) }
+    /// Signals of one type as on disk (after those still queued are synced).
+    func signals(_ type: String) async -> [JSONObject] {
+        await runtime.signals.log.flush()
+        return dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string(type) }
     }
 }
 
@@ -50,8 +52,8 @@ struct ChatHarness {
         #expect(board.source?.messageID?.hasPrefix("c-") == true)
         let json = envelope.json
         #expect(json.members.map(\.key) == ["type", "session_id", "intent", "message", "mission_id", "status", "whiteboard_url"])
-        #expect(h.signals("mission_proposed").count == 1)
-        let classified = try #require(h.signals("intent_classified").first)
+        #expect(await h.signals("mission_proposed").count == 1)
+        let classified = try #require(await h.signals("intent_classified").first)
         #expect(classified["message"] == .string("echo hello there"))
         #expect(classified["intent"] == .string("echo"))
         #expect(classified["confidence"] == .double(0.95))
@@ -67,7 +69,7 @@ struct ChatHarness {
             #expect(envelope.json.members.count == 7)
             #expect(envelope.json["mission_id"] == .null)
         }
-        #expect(h.signals("intent_classified").map { $0["message"] } == messages.map { .string($0) })
+        #expect(await h.signals("intent_classified").map { $0["message"] } == messages.map { .string($0) })
         #expect(h.runtime.store.log.lastSeq == 0)
         await h.runtime.close()
     }
@@ -115,7 +117,7 @@ struct ChatHarness {
         #expect(envelopes.filter { $0.type == .missionDeduplicated }.count == 99)
         #expect(Set(envelopes.compactMap(\.missionID)).count == 1)
         #expect(try h.onDisk().board.count == 1)
-        #expect(h.signals("duplicate_suppressed").count == 99)
+        #expect(await h.signals("duplicate_suppressed").count == 99)
         await h.runtime.close()
     }
 
@@ -222,7 +224,7 @@ struct ChatHarness {
         let disk = try h.onDisk()
         #expect(disk.whiteboard(first.missionID!)?.status == .cancelled)
         #expect(disk.whiteboard(second.missionID!)?.status == .queued)
-        #expect(h.signals("mission_cancelled").count == 1)
+        #expect(await h.signals("mission_cancelled").count == 1)
         await h.runtime.close()
     }
 

@@ -96,6 +96,7 @@ struct Harness {
         let reasons = board.timeline.filter { $0.labelKind == .status }.map(\.message)
         #expect(reasons == ["enqueued", "execution_started", "retry_scheduled: planned failure 1", "execution_started",
                             "retry_scheduled: planned failure 2", "execution_started", "execution_finished"])
+        await h.runtime.signals.log.flush()
         let retried = h.dir.lines("learning_signals.jsonl").map(parse).filter { $0["signal_type"] == .string("mission_retried") }
         #expect(retried.map { $0["retry_in_ms"] } == [.int(15), .int(30)])
     }

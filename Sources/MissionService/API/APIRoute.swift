@@ -10,22 +10,38 @@ enum APIRoute: Equatable {
     case metrics
 
     init?(path: String) {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { HTTPRequest.percentDecoded($0) }
-        switch segments {
-        case ["chat", "integrated"]: self = .chat
-        case ["api", "missions"]: self = .missions
-        case ["api", "internal", "mission-event"]: self = .missionEvent
-        case ["health"]: self = .health
-        case ["metrics"]: self = .metrics
+        switch path {
+        case "/chat/integrated": self = .chat
+        case "/api/missions": self = .missions
+        case "/api/internal/mission-event": self = .missionEvent
+        case "/health": self = .health
+        case "/metrics": self = .metrics
         default:
-            guard segments.count >= 3, segments[0] == "api", !segments[2].isEmpty else { return nil }
-            switch (segments[1], segments.count, segments.last!) {
-            case ("whiteboard", 3, _): self = .whiteboard(segments[2])
-            case ("missions", 4, "events"): self = .events(segments[2])
-            case ("missions", 4, "cancel"): self = .cancel(segments[2])
-            default: return nil
+            // Matched on the raw path (every request comes here); only an id is percent-decoded.
+            if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.contains("/") {
+                guard let id = Self.id(rest) else { return nil }
+                self = .whiteboard(id)
+            } else if let rest = Self.suffix(of: path, after: "/api/missions/") {
+                let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 2, let id = Self.id(parts[0]) else { return nil }
+                switch parts[1] {
+                case "events": self = .events(id)
+                case "cancel": self = .cancel(id)
+                default: return nil
+                }
+            } else {
+                return nil
             }
         }
+    }
+
+    private static func suffix(of path: String, after prefix: String) -> Substring? {
+        path.hasPrefix(prefix) ? path.dropFirst(prefix.count) : nil
+    }
+
+    private static func id(_ segment: Substring) -> String? {
+        guard !segment.isEmpty else { return nil }
+        return segment.contains("%") ? HTTPRequest.percentDecoded(segment) : String(segment)
     }
 
     /// The pattern, as metrics and access logs name the route.

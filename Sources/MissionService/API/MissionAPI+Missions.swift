@@ -41,7 +41,9 @@ extension MissionAPI {
 
     func whiteboard(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
         guard let current = runtime.store.whiteboard(id), current.isCreated else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
-        guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else { return .json(200, current.json) }
+        guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else {
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: encoded.json(of: current))
+        }
         guard let board = try runtime.store.whiteboard(id, atSeq: atSeq), board.isCreated else {
             throw APIError.notFound("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
         }

@@ -18,6 +18,7 @@ public final class MissionAPI: HTTPResponder {
     let orchestrator: ChatOrchestrator
     let configuration: Configuration
     public let metrics = HTTPMetrics()
+    let encoded = EncodedWhiteboards()
     let started = EventLoop.now()
     private let connectionCount = Locked<@Sendable () -> Int>({ 0 })
 

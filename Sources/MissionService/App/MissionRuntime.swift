@@ -77,7 +77,7 @@ public final class MissionRuntime: Sendable {
             // The twin may still be writing its records: answer with it once it is durable.
             // If its creation failed, or it already finished, this request goes ahead.
             if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
-                try await signals.emit(.duplicateSuppressed, missionID: existing, at: now,
+                try signals.emit(.duplicateSuppressed, missionID: existing, at: now,
                                        ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
                 return .deduplicated(board)
             }
@@ -102,7 +102,7 @@ public final class MissionRuntime: Sendable {
         ]
         proposed.set("session_id", request.source.sessionID.map(JSONValue.string))
         proposed.set("intent", request.intent.map { .string($0.name) })
-        try await signals.emit(.missionProposed, missionID: id, at: now, proposed)
+        try signals.emit(.missionProposed, missionID: id, at: now, proposed)
         return .created(board)
     }
 

@@ -172,6 +172,6 @@ public actor ChatOrchestrator {
             "channel": .string(request.channel.rawValue),
         ]
         if clipped { fields["message_bytes"] = .int(request.message.utf8.count) }
-        try await runtime.signals.emit(.intentClassified, missionID: nil, at: configuration.now(), fields)
+        try runtime.signals.emit(.intentClassified, missionID: nil, at: configuration.now(), fields)
     }
 }

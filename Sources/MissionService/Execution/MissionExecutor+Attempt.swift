@@ -138,7 +138,7 @@ extension MissionExecutor {
     /// reported, never allowed to fail the mission.
     nonisolated func emit(_ type: SignalLog.SignalType, _ id: String, _ fields: JSONObject) async {
         do {
-            try await signals.emit(type, missionID: id, at: configuration.now(), fields)
+            try signals.emit(type, missionID: id, at: configuration.now(), fields)
         } catch {
             configuration.report("signal \(type.rawValue) for \(id) not recorded: \(error)")
         }

@@ -31,12 +31,17 @@ public struct HTTPRequestHead: Sendable, Hashable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { Self.sameName($0.name, name) }?.value
+    }
+
+    /// Every value of a header, by case-insensitive name.
+    public func values(_ name: String) -> [String] {
+        headers.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     /// Comma-separated tokens of every header with this name, lowercased.
     public func tokens(_ name: String) -> [String] {
-        headers.filter { $0.name.lowercased() == name.lowercased() }
+        headers.filter { Self.sameName($0.name, name) }
             .flatMap { $0.value.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             .filter { !$0.isEmpty }
@@ -55,6 +60,20 @@ public struct HTTPRequestHead: Sendable, Hashable {
     /// `Expect: 100-continue` on HTTP/1.1 (RFC 9110 §10.1.1): send 100 before reading the body.
     public var expectsContinue: Bool {
         version == .http11 && header("expect")?.lowercased() == "100-continue"
+    }
+
+    /// ASCII case-insensitive equality of field names (RFC 9110 §5.1), without allocating:
+    /// every request looks up several headers.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?) where x | 0x20 == y | 0x20 && (x | 0x20 >= 0x61 && x | 0x20 <= 0x7A || x == y): continue
+            default: return false
+            }
+        }
     }
 
     public var path: String { String(target.prefix { $0 != "?" }) }

@@ -152,7 +152,7 @@ public struct HTTPRequestParser {
         }
         var head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
                                    version: version, headers: headers, framing: .none)
-        let hosts = headers.filter { $0.name.lowercased() == "host" }.count
+        let hosts = head.values("host").count
         guard hosts <= 1, version == .http10 || hosts == 1 else { return fail(.badRequest("an HTTP/1.1 request needs exactly one Host header")) }
         switch framing(of: head) {
         case .failure(let error): return fail(error)
@@ -169,8 +169,8 @@ public struct HTTPRequestParser {
     /// How the body is delimited (RFC 9112 §6.1, §6.3), refusing every ambiguous combination.
     private func framing(of head: HTTPRequestHead) -> Result<HTTPRequestHead.Framing, HTTPParseError> {
         let codings = head.tokens("transfer-encoding")
-        let lengths = head.headers.filter { $0.name.lowercased() == "content-length" }
-            .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
+        let lengths = head.values("content-length")
+            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingCharacters(in: .whitespaces) }
         if !codings.isEmpty {
             guard head.version == .http11 else { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }

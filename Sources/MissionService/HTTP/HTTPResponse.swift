@@ -32,11 +32,25 @@ public struct HTTPResponse: Sendable {
     /// The status line and headers (RFC 9112 §4, §6.3): always a `Content-Length`, even for
     /// HEAD (the length the GET would have); `Connection: close` when the connection ends.
     func serializedHead(date: String, keepAlive: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
-        for header in headers { text += "\(header.name): \(header.value)\r\n" }
-        text += "Content-Length: \(body.count)\r\nDate: \(date)\r\n"
-        if !keepAlive { text += "Connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        func put(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        put("HTTP/1.1 ")
+        put(String(status))
+        put(" ")
+        put(HTTPStatus.reason(status))
+        put("\r\n")
+        for header in headers {
+            put(header.name)
+            put(": ")
+            put(header.value)
+            put("\r\n")
+        }
+        put("Content-Length: ")
+        put(String(body.count))
+        put("\r\nDate: ")
+        put(date)
+        put(keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+        return bytes
     }
 }

@@ -53,6 +53,10 @@ public final class JSONLLog: Sendable {
         public var maxRecordBytes = 4 << 20
         public var maxBatchBytes = 8 << 20
         public var recentEntries = 8192
+        /// A batch that nobody waits for (only `enqueue`d records) waits this long for company
+        /// before its sync, so that background records cost few syncs. A waiting append ends
+        /// the wait at once.
+        public var lingerWithoutWaiters: Duration = .milliseconds(2)
         public init() {}
     }
 
@@ -67,7 +71,8 @@ public final class JSONLLog: Sendable {
     struct Pending {
         var entries: [LogEntry]
         var bytes: Int
-        var continuation: CheckedContinuation<[LogEntry], any Error>
+        /// Nil for `enqueue`: nobody waits for this one.
+        var continuation: CheckedContinuation<[LogEntry], any Error>?
     }
 
     struct State {
@@ -209,38 +214,67 @@ public final class JSONLLog: Sendable {
 
     /// Appends `records` with consecutive seqs in one batch; returns once all are synced.
     public func append(_ records: [JSONObject]) async throws -> [LogEntry] {
-        guard mode == .readWrite else { throw LogError.readOnly(path: path) }
-        // The log alone assigns seq.
-        let records = records.map { record in
-            record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
-        }
-        let bodies = records.map { JSONWriter.encode($0) }
-        for body in bodies where body.count > limits.maxRecordBytes {
-            throw LogError.recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes)
-        }
+        let prepared = try prepare(records)
         return try await withCheckedThrowingContinuation { continuation in
-            let outcome: Result<Bool, LogError> = state.withLock { state in
-                if let failure = state.failure { return .failure(failure) }
-                if state.closed { return .failure(.closed(path: path)) }
-                var entries: [LogEntry] = []
-                entries.reserveCapacity(records.count)
-                var bytes = 0
-                for (record, body) in zip(records, bodies) {
-                    let seq = state.nextSeq
-                    state.nextSeq += 1
-                    let entry = Self.makeEntry(seq: seq, record: record, body: body)
-                    bytes += entry.line.count + 1
-                    entries.append(entry)
-                }
-                state.pending.append(Pending(entries: entries, bytes: bytes, continuation: continuation))
-                state.pendingBytes += bytes
-                defer { state.writerWaiting = false }
-                return .success(state.writerWaiting)
-            }
-            switch outcome {
+            switch submit(prepared, continuation) {
             case .failure(let error): continuation.resume(throwing: error)
             case .success(let wake): if wake { wakeWriter.signal() }
             }
+        }
+    }
+
+    /// Queues `records` for the next group commit and returns at once with their seqs, without
+    /// waiting for the sync: for records no client is told about (learning signals), so that an
+    /// answer never waits on them. `close` still syncs them.
+    @discardableResult
+    public func enqueue(_ records: [JSONObject]) throws -> ClosedRange<Int> {
+        let prepared = try prepare(records)
+        switch submit(prepared, nil) {
+        case .failure(let error): throw error
+        case .success(let wake): if wake { wakeWriter.signal() }
+        }
+        return state.withLock { ($0.nextSeq - records.count)...($0.nextSeq - 1) }
+    }
+
+    /// Waits until every record appended or enqueued so far is synced.
+    public func flush() async {
+        let last = state.withLock { $0.nextSeq - 1 }
+        if last > lastSeq { _ = await waitForCommit(after: last - 1) }
+    }
+
+    /// Each record without any `seq` of its own (the log alone assigns it), and its encoding.
+    private func prepare(_ records: [JSONObject]) throws(LogError) -> [(record: JSONObject, body: [UInt8])] {
+        guard mode == .readWrite else { throw .readOnly(path: path) }
+        var prepared: [(record: JSONObject, body: [UInt8])] = []
+        prepared.reserveCapacity(records.count)
+        for record in records {
+            let clean = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
+            let body = JSONWriter.encode(clean)
+            guard body.count <= limits.maxRecordBytes else { throw .recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes) }
+            prepared.append((clean, body))
+        }
+        return prepared
+    }
+
+    /// Assigns seqs and queues the lines for the writer; `.success(true)` when it must be woken.
+    private func submit(_ prepared: [(record: JSONObject, body: [UInt8])], _ continuation: CheckedContinuation<[LogEntry], any Error>?) -> Result<Bool, LogError> {
+        state.withLock { state in
+            if let failure = state.failure { return .failure(failure) }
+            if state.closed { return .failure(.closed(path: path)) }
+            var entries: [LogEntry] = []
+            entries.reserveCapacity(prepared.count)
+            var bytes = 0
+            for (record, body) in prepared {
+                let seq = state.nextSeq
+                state.nextSeq += 1
+                let entry = Self.makeEntry(seq: seq, record: record, body: body)
+                bytes += entry.line.count + 1
+                entries.append(entry)
+            }
+            state.pending.append(Pending(entries: entries, bytes: bytes, continuation: continuation))
+            state.pendingBytes += bytes
+            defer { state.writerWaiting = false }
+            return .success(state.writerWaiting)
         }
     }
 
@@ -261,6 +295,36 @@ public final class JSONLLog: Sendable {
         members.append(JSONObject.Member(key: "seq", value: .int(seq)))
         members.append(contentsOf: record.members)
         return LogEntry(seq: seq, line: line, record: JSONObject(members: members))
+    }
+
+    /// Waits up to `lingerWithoutWaiters` for more records to join `batch`, unless one of them
+    /// has someone waiting or the log is closing.
+    private func linger(_ batch: [Pending]) -> [Pending] {
+        let (seconds, attoseconds) = limits.lingerWithoutWaiters.components
+        let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        var batch = batch
+        var bytes = batch.reduce(0) { $0 + $1.bytes }
+        while bytes < limits.maxBatchBytes / 2 {
+            let (closing, idle) = state.withLock { state in
+                let idle = !state.closed && state.pending.isEmpty
+                if idle { state.writerWaiting = true }
+                return (state.closed, idle)
+            }
+            if idle, wakeWriter.wait(timeout: deadline) == .timedOut {
+                // A signal that raced with the timeout only makes the writer's next wait return early.
+                state.withLock { $0.writerWaiting = false }
+            }
+            let (more, waited) = state.withLock { state -> ([Pending], Bool) in
+                var more: [Pending] = []
+                swap(&more, &state.pending)
+                state.pendingBytes = 0
+                return (more, more.contains { $0.continuation != nil })
+            }
+            batch += more
+            bytes += more.reduce(0) { $0 + $1.bytes }
+            if closing || waited || DispatchTime.now() >= deadline { break }
+        }
+        return batch
     }
 
     private func writerLoop() {
@@ -295,7 +359,7 @@ public final class JSONLLog: Sendable {
                 wakeWriter.wait()
                 continue
             }
-            commit(batch)
+            commit(batch.contains { $0.continuation != nil } ? batch : linger(batch))
         }
         let (waiters, closers, blocking) = state.withLock { state in
             state.writerRunning = false
@@ -342,7 +406,7 @@ public final class JSONLLog: Sendable {
             state.stats.syncSeconds.observe(Double(syncNanoseconds) / 1e9)
             return state.takeWaiters()
         }
-        for pending in batch { pending.continuation.resume(returning: pending.entries) }
+        for pending in batch { pending.continuation?.resume(returning: pending.entries) }
         waiters.forEach { $0.resume() }
     }
 
@@ -358,7 +422,7 @@ public final class JSONLLog: Sendable {
             return (state.pending, state.endOffset)
         }
         try? file.truncate(to: endOffset)
-        for pending in batch + rest { pending.continuation.resume(throwing: failure) }
+        for pending in batch + rest { pending.continuation?.resume(throwing: failure) }
     }
 
     /// Stops accepting appends, waits until everything pending is synced, and ends followers.

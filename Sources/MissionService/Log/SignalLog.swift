@@ -15,13 +15,20 @@ public final class SignalLog: Sendable {
         self.log = log
     }
 
-    /// Appends a signal and returns once it is durable.
+    /// Queues a signal for the log's next group commit and returns without waiting for the
+    /// sync. Signals are learning data that no answer refers to, so an answer (whose mission
+    /// records *are* synced first) never waits for them; `close` syncs what is queued.
+    /// Returns the signal's seq.
     @discardableResult
     public func emit(_ type: SignalType, missionID: String?, at timestamp: Timestamp = .now(),
-                     _ fields: JSONObject = JSONObject()) async throws -> LogEntry {
+                     _ fields: JSONObject = JSONObject()) throws -> Int {
+        try log.enqueue([Self.record(type, missionID: missionID, at: timestamp, fields)]).lowerBound
+    }
+
+    static func record(_ type: SignalType, missionID: String?, at timestamp: Timestamp, _ fields: JSONObject) -> JSONObject {
         var record: JSONObject = ["timestamp": .timestamp(timestamp), "signal_type": .string(type.rawValue)]
         record.set("mission_id", missionID.map(JSONValue.string))
         record.members += fields.members
-        return try await log.append(record)
+        return record
     }
 }

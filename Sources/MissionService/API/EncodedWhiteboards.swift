@@ -1,0 +1,25 @@
+/// Whiteboards as encoded JSON, kept while they do not change: a whiteboard is read far more
+/// often than it changes, and encoding it (timestamps above all) was most of a GET's cost.
+/// An entry is valid for the `lastSeq` it was encoded at. Bounded: past `limit` entries an
+/// arbitrary one is dropped.
+final class EncodedWhiteboards: Sendable {
+    static let defaultLimit = 10_000
+
+    private let entries = Locked<[String: (seq: Int, bytes: [UInt8])]>([:])
+    private let limit: Int
+
+    init(limit: Int = defaultLimit) {
+        self.limit = limit
+    }
+
+    func json(of board: Whiteboard) -> [UInt8] {
+        if let cached = entries.withLock({ $0[board.missionID] }), cached.seq == board.lastSeq { return cached.bytes }
+        var bytes = JSONWriter.encode(board.json)
+        bytes.append(0x0A)
+        entries.withLock { entries in
+            if entries.count >= limit, entries[board.missionID] == nil { entries.remove(at: entries.startIndex) }
+            entries[board.missionID] = (board.lastSeq, bytes)
+        }
+        return bytes
+    }
+}

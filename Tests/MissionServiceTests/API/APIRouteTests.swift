@@ -1,0 +1,27 @@
+import Testing
+@testable import MissionService
+
+@Suite struct APIRouteTests {
+    @Test(arguments: [
+        ("/chat/integrated", APIRoute.chat as APIRoute?),
+        ("/api/missions", .missions),
+        ("/api/whiteboard/m-1", .whiteboard("m-1")),
+        ("/api/whiteboard/m%2D1", .whiteboard("m-1")),
+        ("/api/missions/m-1/events", .events("m-1")),
+        ("/api/missions/m-1/cancel", .cancel("m-1")),
+        ("/api/internal/mission-event", .missionEvent),
+        ("/health", .health),
+        ("/metrics", .metrics),
+        ("/api/whiteboard/", nil),
+        ("/api/whiteboard/m-1/x", nil),
+        ("/api/missions/m-1", nil),
+        ("/api/missions//events", nil),
+        ("/api/missions/m-1/events/x", nil),
+        ("/api/missions/m-1/delete", nil),
+        ("/health/", nil),
+        ("/", nil),
+    ])
+    func paths_match_their_route(_ path: String, _ route: APIRoute?) {
+        #expect(APIRoute(path: path) == route)
+    }
+}
