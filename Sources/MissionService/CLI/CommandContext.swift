@@ -11,6 +11,16 @@ struct CommandContext: Sendable {
 
     var json: Bool { parsed.has("--json") }
 
+    /// The server named by `--server`, if any (its token from `--token` or $MISSION_TOKEN).
+    func server() throws -> ServerClient? {
+        guard let url = parsed.value("--server") else { return nil }
+        return try ServerClient(url, token: parsed.value("--token") ?? environment["MISSION_TOKEN"])
+    }
+
+    func printJSON(_ value: JSONValue) {
+        Console.out(String(decoding: JSONWriter.encode(value, pretty: !json), as: UTF8.self))
+    }
+
     /// The missions store, read-only: for commands that only look.
     func readStore() throws -> MissionStore? {
         guard FileManager.default.fileExists(atPath: directory.missionsPath) else { return nil }
@@ -18,6 +28,6 @@ struct CommandContext: Sendable {
     }
 
     func printWhiteboard(_ board: Whiteboard) {
-        Console.out(String(decoding: JSONWriter.encode(board.json, pretty: !json), as: UTF8.self))
+        printJSON(.object(board.json))
     }
 }

@@ -4,6 +4,8 @@ public enum MissionCommands {
     static let json = ArgumentParser.Option.flag("--json", "Print JSON instead of text.")
     static let allowCommand = ArgumentParser.Option.value("--allow-command", "PROGRAM", "Let command missions run PROGRAM (a name on PATH or a path).", repeatable: true)
     static let agent = ArgumentParser.Option.value("--agent", "CMD", "External program that runs agent missions (JSON lines protocol, see README).")
+    static let server = ArgumentParser.Option.value("--server", "URL", "Ask a running `mission serve` (e.g. http://127.0.0.1:8080) instead of reading --data.")
+    static let token = ArgumentParser.Option.value("--token", "T", "Bearer token for --server (default $MISSION_TOKEN).")
 
     public static let parser = ArgumentParser(commands: [
         .init(name: "serve", summary: "Run the service: the HTTP API, and queued missions executed until SIGINT/SIGTERM.",
@@ -38,25 +40,25 @@ public enum MissionCommands {
               options: [.value("--session", "ID", "Session to continue (a new one is made and printed when absent)."),
                         .value("--policy", "P", "Double-texting policy for this message: enqueue, reject or interrupt."),
                         .value("--idempotency-key", "K", "Repeat-safe key: the same key answers with the first envelope."),
-                        data, json],
-              details: "Works in-process on a data directory no server is using; the mission it creates runs when\n`mission serve` runs there. Prints the envelope as pretty JSON (--json: one line).\nExit status 0 for every envelope, 1 when the request was refused (e.g. a reused key)."),
+                        data, server, token, json],
+              details: "With --server, asks that server (POST /chat/integrated). Without it, works in-process on a data\ndirectory no server is using; the mission it creates runs when `mission serve` runs there.\nPrints the envelope as pretty JSON (--json: one line).\nExit status 0 for every envelope, 1 when the request was refused (e.g. a reused key)."),
         .init(name: "whiteboard", summary: "Print a mission's whiteboard (its state folded from its events).",
               arguments: [("ID", true)],
-              options: [.value("--at-seq", "N", "The whiteboard as it stood after log record N."), data, json],
+              options: [.value("--at-seq", "N", "The whiteboard as it stood after log record N."), data, server, json],
               details: "Prints pretty JSON; --json prints it on one line."),
         .init(name: "list", summary: "List missions, newest first.",
               options: [.value("--status", "S", "Only queued, active, completed, failed or cancelled."),
                         .value("--limit", "N", "At most N missions (default 50)."),
                         .value("--offset", "N", "Skip the first N (default 0)."),
-                        data, json]),
+                        data, server, json]),
         .init(name: "tail", summary: "Print log records: the last 10, or from --since, optionally following.",
               arguments: [("missions|signals", false)],
               options: [.flag("--follow", "Keep printing records as they are appended."),
                         .value("--mission", "ID", "Only this mission's records."),
                         .value("--since", "N", "Records with seq > N (--since 0: all)."),
                         data, .flag("--json", "Print records exactly as stored.")]),
-        .init(name: "cancel", summary: "Cancel a queued or running mission (on a data directory no server is using).",
-              arguments: [("ID", true)], options: [data, json]),
+        .init(name: "cancel", summary: "Cancel a queued or running mission (--server, or a data directory no server is using).",
+              arguments: [("ID", true)], options: [data, server, token, json]),
         .init(name: "verify", summary: "Check both logs: JSON, seq, legal status transitions, torn tail.",
               options: [.flag("--repair", "Set a torn last line aside (the only repair ever made)."), data, json],
               details: "Exit status 0 when both logs are sound, 1 when a problem was found (each is listed)."),

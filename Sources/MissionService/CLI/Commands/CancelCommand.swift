@@ -1,6 +1,10 @@
 enum CancelCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let id = context.parsed.arguments[0]
+        if let server = try context.server() {
+            context.printJSON(try await server.request("POST", "/api/missions/\(id)/cancel").body)
+            return ExitStatus.success
+        }
         var options = MissionRuntime.Options(dataDirectory: context.directory)
         options.executor.report = { Console.err($0) }
         let runtime = try MissionRuntime(options)

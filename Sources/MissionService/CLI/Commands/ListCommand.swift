@@ -1,25 +1,37 @@
 import Foundation
 
 enum ListCommand {
-    static func execute(_ context: CommandContext) throws -> Int32 {
+    static func execute(_ context: CommandContext) async throws -> Int32 {
         let status = try context.parsed.choice("--status", of: MissionStatus.self)
-        let limit = try context.parsed.int("--limit", in: 1...10_000) ?? 50
+        let limit = try context.parsed.int("--limit", in: 1...MissionAPI.maxPageSize) ?? 50
         let offset = try context.parsed.int("--offset", in: 0...Int.max) ?? 0
-        let (missions, total) = try context.readStore()?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0)
+        let summaries: [JSONObject]
+        let total: Int
+        if let server = try context.server() {
+            var query = [("limit", String(limit)), ("offset", String(offset))]
+            if let status { query.append(("status", status.rawValue)) }
+            let page = try await server.request("GET", "/api/missions", query: query).body.objectValue
+            summaries = page?["missions"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            total = page?["total"]?.intValue ?? 0
+        } else {
+            let (missions, count) = try context.readStore()?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0)
+            summaries = missions.map(\.summaryJSON)
+            total = count
+        }
         if context.json {
-            Console.out(JSONWriter.string(.object(["missions": .array(missions.map { .object($0.summaryJSON) }), "total": .int(total)])))
+            Console.out(JSONWriter.string(.object(["missions": .array(summaries.map(JSONValue.object)), "total": .int(total)])))
             return ExitStatus.success
         }
-        if missions.isEmpty {
+        if summaries.isEmpty {
             Console.out(total == 0 ? "no missions" : "no missions at offset \(offset) (total \(total))")
             return ExitStatus.success
         }
-        for board in missions {
-            let created = board.createdAt?.formatted ?? "-"
-            let description = RecordFormatter.clip(board.objective?.description ?? "", 60)
-            Console.out("\(board.missionID)  \(board.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \((board.objective?.type ?? "-").padding(toLength: 7, withPad: " ", startingAt: 0))  attempts=\(board.attempts)  \(created)  \(description)")
+        for summary in summaries {
+            let field = { (name: String) in summary[name]?.stringValue ?? "-" }
+            let description = RecordFormatter.clip(field("description"), 60)
+            Console.out("\(field("mission_id"))  \(field("status").padding(toLength: 9, withPad: " ", startingAt: 0))  \(field("objective_type").padding(toLength: 7, withPad: " ", startingAt: 0))  attempts=\(summary["attempts"]?.intValue ?? 0)  \(field("created_at"))  \(description)")
         }
-        if total > offset + missions.count { Console.out("… \(total - offset - missions.count) more (use --offset / --limit)") }
+        if total > offset + summaries.count { Console.out("… \(total - offset - summaries.count) more (use --offset / --limit)") }
         return ExitStatus.success
     }
 }
