@@ -131,7 +131,7 @@ struct ChatHarness {
         let disk = try h.onDisk()
         for envelope in envelopes { #expect(disk.whiteboard(envelope.missionID!) != nil) }
         for session in 0..<6 {
-            let missions = await h.chat.missions(inSession: "s-\(session)")
+            let missions = h.chat.missions(inSession: "s-\(session)")
             #expect(missions.count == 10)
             #expect(Set(missions.map(\.missionID)) == Set(envelopes.filter { $0.sessionID == "s-\(session)" }.compactMap(\.missionID)))
         }

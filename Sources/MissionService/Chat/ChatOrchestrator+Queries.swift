@@ -1,5 +1,5 @@
 extension ChatOrchestrator {
-    func status(_ id: String?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
+    nonisolated func status(_ id: String?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         guard let id else {
             return ChatEnvelope(type: .reply, sessionID: sessionID, intent: intent,
                                 message: "Which mission? Give its id, e.g. `status of m-0123456789abcdef`; `list missions` shows them.")
@@ -12,7 +12,7 @@ extension ChatOrchestrator {
                             missionID: board.missionID, status: board.status)
     }
 
-    func cancel(_ id: String?, intent: IntentSummary, sessionID: String) async throws -> ChatEnvelope {
+    nonisolated func cancel(_ id: String?, intent: IntentSummary, sessionID: String) async throws -> ChatEnvelope {
         guard let id else {
             return ChatEnvelope(type: .reply, sessionID: sessionID, intent: intent,
                                 message: "Cancel which mission? Give its id, e.g. `cancel m-0123456789abcdef`; `list missions` shows them.")
@@ -34,7 +34,7 @@ extension ChatOrchestrator {
 
     static let listLimit = 10
 
-    func list(_ filter: MissionStatus?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
+    nonisolated func list(_ filter: MissionStatus?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         let (missions, total) = runtime.store.board.list(status: filter, limit: Self.listLimit)
         let what = filter.map { "\($0.rawValue) missions" } ?? "missions"
         var text = total == 0 ? "There are no \(what)." : "\(total) \(what)" + (total > missions.count ? ", newest \(missions.count):" : ":")

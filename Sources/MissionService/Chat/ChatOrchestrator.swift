@@ -3,7 +3,9 @@
 /// for execution.
 ///
 /// An actor, so that `Idempotency-Key`s are claimed without a race: a repeat that arrives
-/// while the first is in flight waits for its answer instead of acting twice.
+/// while the first is in flight waits for its answer instead of acting twice. Only keyed
+/// requests enter its isolation; the rest need none (they read shared state that has its own
+/// locks) and so never wait on each other here.
 public actor ChatOrchestrator {
     public struct Configuration: Sendable {
         /// The server's double-texting policy; a message may override it.
@@ -31,33 +33,39 @@ public actor ChatOrchestrator {
     }
 
     /// Classifies and acts on a chat message.
-    public func handle(_ request: ChatRequest) async throws -> ChatEnvelope {
-        try await idempotent(key: request.idempotencyKey, fingerprint: request.fingerprint) {
+    public nonisolated func handle(_ request: ChatRequest) async throws -> ChatEnvelope {
+        guard let key = request.idempotencyKey else { return try await answer(request) }
+        return try await idempotent(key: key, fingerprint: request.fingerprint) {
             try await self.answer(request)
         }
     }
 
     /// Creates a mission from an explicit request (the API's `POST /api/missions`).
-    public func submit(_ request: MissionRequest, idempotencyKey: String? = nil, sessionID: String? = nil) async throws -> ChatEnvelope {
+    public nonisolated func submit(_ request: MissionRequest, idempotencyKey: String? = nil, sessionID: String? = nil) async throws -> ChatEnvelope {
+        guard let idempotencyKey else { return try await create(request, idempotencyKey: nil, fingerprint: nil, sessionID: sessionID) }
         let fingerprint = DedupKey.fingerprint(["api", request.objective.type, request.objective.description,
                                                 JSONWriter.string(.object(request.constraints.json)), String(request.priority)])
         return try await idempotent(key: idempotencyKey, fingerprint: fingerprint) {
-            var request = request
-            let session = sessionID ?? MissionID.random(prefix: "s-")
-            request.source = MissionSource(channel: .api, sessionID: session)
-            request.idempotencyKey = idempotencyKey
-            request.requestFingerprint = idempotencyKey == nil ? nil : fingerprint
-            request.intent = Self.apiIntent
-            do {
-                return self.envelope(for: try await self.runtime.submit(request, now: self.configuration.now()), intent: Self.apiIntent, sessionID: session)
-            } catch let error as SubmissionError {
-                throw ChatError.invalid(error.description)
-            }
+            try await self.create(request, idempotencyKey: idempotencyKey, fingerprint: fingerprint, sessionID: sessionID)
+        }
+    }
+
+    private nonisolated func create(_ request: MissionRequest, idempotencyKey: String?, fingerprint: String?, sessionID: String?) async throws -> ChatEnvelope {
+        var request = request
+        let session = sessionID ?? MissionID.random(prefix: "s-")
+        request.source = MissionSource(channel: .api, sessionID: session)
+        request.idempotencyKey = idempotencyKey
+        request.requestFingerprint = fingerprint
+        request.intent = Self.apiIntent
+        do {
+            return envelope(for: try await runtime.submit(request, now: configuration.now()), intent: Self.apiIntent, sessionID: session)
+        } catch let error as SubmissionError {
+            throw ChatError.invalid(error.description)
         }
     }
 
     /// A session's missions, oldest first.
-    public func missions(inSession sessionID: String) -> [Whiteboard] {
+    public nonisolated func missions(inSession sessionID: String) -> [Whiteboard] {
         runtime.store.board.missions(inSession: sessionID)
     }
 
@@ -65,8 +73,7 @@ public actor ChatOrchestrator {
 
     /// Runs `body` once per key: a repeat gets the first answer (in flight, remembered, or
     /// rebuilt from the log after a restart); a repeat with a different body is refused.
-    private func idempotent(key: String?, fingerprint: String, _ body: () async throws -> ChatEnvelope) async throws -> ChatEnvelope {
-        guard let key else { return try await body() }
+    private func idempotent(key: String, fingerprint: String, _ body: () async throws -> ChatEnvelope) async throws -> ChatEnvelope {
         while inFlight[key] != nil {
             await withCheckedContinuation { inFlight[key, default: []].append($0) }
         }
@@ -93,7 +100,7 @@ public actor ChatOrchestrator {
 
     // MARK: Acting
 
-    private func answer(_ request: ChatRequest) async throws -> ChatEnvelope {
+    private nonisolated func answer(_ request: ChatRequest) async throws -> ChatEnvelope {
         let sessionID = request.sessionID ?? MissionID.random(prefix: "s-")
         let messageID = request.messageID ?? MissionID.random(prefix: "c-")
         let intent = IntentClassifier.classify(request.message)
@@ -113,7 +120,7 @@ public actor ChatOrchestrator {
         }
     }
 
-    private func start(_ objective: Objective, _ constraints: Constraints, _ request: ChatRequest, intent: IntentSummary,
+    private nonisolated func start(_ objective: Objective, _ constraints: Constraints, _ request: ChatRequest, intent: IntentSummary,
                        sessionID: String, messageID: String) async throws -> ChatEnvelope {
         if let previous = runtime.store.board.missions(inSession: sessionID).last(where: { !$0.status.isTerminal }) {
             switch request.policy ?? configuration.policy {
@@ -140,7 +147,7 @@ public actor ChatOrchestrator {
         }
     }
 
-    private func envelope(for submission: Submission, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
+    private nonisolated func envelope(for submission: Submission, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         switch submission {
         case .created(let board):
             return Self.started(board, intent: intent, sessionID: sessionID)
@@ -160,7 +167,7 @@ public actor ChatOrchestrator {
                             missionID: board.missionID, status: .queued)
     }
 
-    private func recordClassification(_ request: ChatRequest, _ intent: Intent, sessionID: String, messageID: String) async throws {
+    private nonisolated func recordClassification(_ request: ChatRequest, _ intent: Intent, sessionID: String, messageID: String) async throws {
         let clipped = request.message.count > Self.maxSignalMessageCharacters
         var fields: JSONObject = [
             "message": .string(clipped ? String(request.message.prefix(Self.maxSignalMessageCharacters)) : request.message),
