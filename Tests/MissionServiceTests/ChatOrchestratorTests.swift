@@ -198,7 +198,7 @@ struct ChatHarness {
         let second = try await h.say("echo two", session: "s-dt")
         #expect(first.type == .missionStarted)
         #expect(second.type == .missionStarted)
-        #expect(await h.chat.missions(inSession: "s-dt").map(\.status) == [.queued, .queued])
+        #expect(h.chat.missions(inSession: "s-dt").map(\.status) == [.queued, .queued])
         await h.runtime.close()
     }
 
