@@ -179,7 +179,7 @@ def main():
     refused = subprocess.run([MISSION, "serve", "--host", "0.0.0.0", "--port", "0", "--data", tempfile.mkdtemp()], capture_output=True, text=True, timeout=30,
                              env={k: v for k, v in os.environ.items() if k != "MISSION_TOKEN"})
     check("a non-loopback host without a token refuses to start", refused.returncode != 0 and "--insecure" in refused.stderr, refused.stderr)
-    print(f"all {CHECKS} checks passed")
+    print(f"all {CHECKS} HTTP checks passed")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ extension MissionAPI {
         metrics.write(to: &text)
         text.family("mission_http_connections_open", "gauge", "HTTP connections open now.")
         text.sample("mission_http_connections_open", [], Double(openConnections))
+        live?.write(to: &text)
         text.family("mission_missions", "gauge", "Missions by status.")
         let counts = runtime.store.board.countsByStatus()
         for status in MissionStatus.allCases {

@@ -19,10 +19,12 @@ public final class MissionAPI: HTTPResponder {
     let configuration: Configuration
     public let metrics = HTTPMetrics()
     let encoded = EncodedWhiteboards()
+    let live: LiveMetrics?
     let started = EventLoop.now()
     private let connectionCount = Locked<@Sendable () -> Int>({ 0 })
 
-    public init(runtime: MissionRuntime, orchestrator: ChatOrchestrator, configuration: Configuration = Configuration()) {
+    public init(runtime: MissionRuntime, orchestrator: ChatOrchestrator, configuration: Configuration = Configuration(), live: LiveMetrics? = nil) {
+        self.live = live
         self.runtime = runtime
         self.orchestrator = orchestrator
         self.configuration = configuration

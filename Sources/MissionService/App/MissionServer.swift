@@ -13,6 +13,7 @@ public final class MissionServer: Sendable {
         public var insecure = false
         public var grace: Duration = .seconds(10)
         public var checkpointEvery = Checkpoint.defaultInterval
+        public var live = LiveFeed.Configuration()
         /// One stderr line per request.
         public var accessLog = false
         public var report: @Sendable (String) -> Void = { _ in }
@@ -25,6 +26,7 @@ public final class MissionServer: Sendable {
     public let runtime: MissionRuntime
     public let orchestrator: ChatOrchestrator
     public let api: MissionAPI
+    public let feed: LiveFeed
     public let http: HTTPServer
     let options: Options
 
@@ -43,9 +45,14 @@ public final class MissionServer: Sendable {
         var apiConfiguration = MissionAPI.Configuration()
         apiConfiguration.token = options.token
         apiConfiguration.report = options.report
-        let api = MissionAPI(runtime: runtime, orchestrator: orchestrator, configuration: apiConfiguration)
+        var liveConfiguration = options.live
+        liveConfiguration.token = options.token
+        let feed = LiveFeed(runtime: runtime, orchestrator: orchestrator, configuration: liveConfiguration)
+        self.feed = feed
+        let api = MissionAPI(runtime: runtime, orchestrator: orchestrator, configuration: apiConfiguration, live: feed.metrics)
         self.api = api
         var http = options.http
+        http.upgrader = feed
         let report = options.report
         let accessLog = options.accessLog
         http.observe = { exchange in

@@ -6,6 +6,8 @@ final class ConnectionRegistry: Sendable {
     struct State {
         /// fd → whether the connection waits for a next request.
         var connections: [Int32: Bool] = [:]
+        /// Upgraded (WebSocket) connections: idle for the drain, which ends them by their reading side.
+        var upgraded: Set<Int32> = []
         var busy = 0
         var draining = false
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -14,6 +16,7 @@ final class ConnectionRegistry: Sendable {
     private let state = Locked(State())
 
     var count: Int { state.withLock { $0.connections.count } }
+    var upgradedCount: Int { state.withLock { $0.upgraded.count } }
     var isDraining: Bool { state.withLock { $0.draining } }
 
     func open(_ fd: Int32) {
@@ -24,6 +27,7 @@ final class ConnectionRegistry: Sendable {
     func closed(_ fd: Int32) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.connections.removeValue(forKey: fd) == false { state.busy -= 1 }
+            state.upgraded.remove(fd)
             return state.takeIdleWaitersIfQuiet()
         }
         waiters.forEach { $0.resume() }
@@ -40,6 +44,13 @@ final class ConnectionRegistry: Sendable {
         }
         waiters.forEach { $0.resume() }
         return keep
+    }
+
+    /// The connection now speaks WebSocket. It counts as idle: a drain does not wait for it.
+    /// Returns false when the server already drains.
+    func upgraded(_ fd: Int32) -> Bool {
+        _ = state.withLock { $0.upgraded.insert(fd) }
+        return setIdle(fd, true)
     }
 
     /// From now on requests are refused and idle connections end: those waiting in a read are

@@ -72,6 +72,9 @@ struct HTTPConnection: Sendable {
             append(response, for: head, started: started, to: &session)
             return .closeAfterError
         }
+        if let upgrader = configuration.upgrader, head.path == upgrader.path {
+            return try await upgrade(head, to: upgrader, &session, started: started)
+        }
         var body: [UInt8] = []
         if head.expectsContinue, head.framing != .none, session.parser.buffered == 0 {
             // RFC 9110 §10.1.1: the client waits for this before sending the body.
@@ -99,6 +102,26 @@ struct HTTPConnection: Sendable {
             case .head:
                 preconditionFailure("the parser gave a head inside a body")
             }
+        }
+    }
+
+    /// Hands the connection to the upgrader after a valid handshake (RFC 6455 §4.2), or answers
+    /// why not and closes.
+    private func upgrade(_ head: HTTPRequestHead, to upgrader: any HTTPUpgrader, _ session: inout Session, started: UInt64) async throws -> Outcome {
+        switch WebSocketHandshake.check(head) {
+        case .refuse(var response):
+            response.closeConnection = true
+            response.route = upgrader.path
+            append(response, for: head, started: started, to: &session)
+            return .closeAfterError
+        case .accept(let switching):
+            try await flush(&session)
+            try await socket.write(switching, deadline: EventLoop.deadline(after: configuration.ioTimeout))
+            configuration.observe(HTTPExchange(method: head.method, target: head.target, route: upgrader.path, status: 101, bodyBytes: 0,
+                                               seconds: Double(EventLoop.now() - started) / 1e9))
+            guard server.registry.upgraded(socket.fd) else { return .close }
+            await upgrader.run(WebSocketSocket(socket), head: head, leftover: session.parser.takeBuffered())
+            return .close
         }
     }
 

@@ -54,6 +54,16 @@ public struct HTTPRequestParser {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Removes and returns what was received past the last step (after an upgrade, the bytes
+    /// belong to the new protocol).
+    public mutating func takeBuffered() -> [UInt8] {
+        defer {
+            buffer = []
+            index = 0
+        }
+        return Array(buffer[index...])
+    }
+
     /// Bytes received and not yet consumed.
     public var buffered: Int { buffer.count - index }
 

@@ -15,6 +15,8 @@ extension HTTPServer {
         public var idleTimeout: Duration = .seconds(60)
         /// Responses of pipelined requests are gathered up to this size before a write.
         public var maxPendingOutput = 64 << 10
+        /// Takes over WebSocket upgrades on its path.
+        public var upgrader: (any HTTPUpgrader)?
         /// Called after each response: method, route, status, seconds, for metrics and access logs.
         public var observe: @Sendable (HTTPExchange) -> Void = { _ in }
 

@@ -90,18 +90,21 @@ public final class MissionBoard: Sendable {
 
     /// Newest first, optionally of one status: one page of whiteboards and the total matching.
     public func list(status: MissionStatus? = nil, limit: Int = 50, offset: Int = 0) -> (missions: [Whiteboard], total: Int) {
+        state.withLock { $0.list(status: status, limit: limit, offset: offset) }
+    }
+
+    /// The newest missions with the seq of the last record folded in, taken together: a
+    /// follower that starts after that seq sees every later change, none twice.
+    public func listWithSeq(limit: Int) -> (seq: Int, missions: [Whiteboard], total: Int) {
         state.withLock { state in
-            var page: [Whiteboard] = []
-            var total = 0
-            for slot in state.order.reversed() {
-                let board = slot.board
-                guard board.isCreated else { continue }
-                if let status, board.status != status { continue }
-                if total >= offset && page.count < limit { page.append(board) }
-                total += 1
-            }
-            return (page, total)
+            let (missions, total) = state.list(status: nil, limit: limit, offset: 0)
+            return (state.appliedSeq, missions, total)
         }
+    }
+
+    /// A whiteboard (nil if unknown) with the seq of the last record folded in, taken together.
+    public func whiteboardWithSeq(_ missionID: String) -> (seq: Int, board: Whiteboard?) {
+        state.withLock { ($0.appliedSeq, $0.boards[missionID]?.board) }
     }
 
     /// Every mission in creation order (recovery, checkpoints).
@@ -119,6 +122,19 @@ public final class MissionBoard: Sendable {
 }
 
 extension MissionBoard.State {
+    func list(status: MissionStatus?, limit: Int, offset: Int) -> (missions: [Whiteboard], total: Int) {
+        var page: [Whiteboard] = []
+        var total = 0
+        for slot in order.reversed() {
+            let board = slot.board
+            guard board.isCreated else { continue }
+            if let status, board.status != status { continue }
+            if total >= offset && page.count < limit { page.append(board) }
+            total += 1
+        }
+        return (page, total)
+    }
+
     mutating func index(_ created: MissionCreated, missionID: String) {
         if let key = created.idempotencyKey, idempotency[key] == nil {
             idempotency[key] = MissionBoard.IdempotencyEntry(missionID: missionID, requestFingerprint: created.requestFingerprint,

@@ -14,6 +14,8 @@ enum ServeCommand {
         if let seconds = try parsed.double("--header-timeout") { options.http.headerTimeout = .milliseconds(Int64(seconds * 1000)) }
         if let bytes = try parsed.int("--max-body-bytes", in: 1...(1 << 30)) { options.http.parser.maxBodyBytes = bytes }
         if let bytes = try parsed.int("--max-header-bytes", in: 1024...(1 << 20)) { options.http.parser.maxHeaderBytes = bytes }
+        if let bytes = try parsed.int("--max-message-bytes", in: 1024...(1 << 30)) { options.live.maxMessageBytes = bytes }
+        if let seconds = try parsed.double("--slow-consumer-timeout") { options.live.slowConsumerTimeout = .milliseconds(Int64(seconds * 1000)) }
         options.token = BearerToken(parsed.value("--token") ?? context.environment["MISSION_TOKEN"])
         options.insecure = parsed.has("--insecure")
         options.accessLog = parsed.has("--access-log")

@@ -8,6 +8,7 @@ enum TailCommand {
         guard which == "missions" || which == "signals" else {
             throw ArgumentError.unexpectedArgument(command: "tail", argument: which)
         }
+        if let server = try context.server() { return try await executeRemote(context, server: server, which: which) }
         let path = which == "missions" ? context.directory.missionsPath : context.directory.signalsPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("no log at \(path) yet; pass --data DIR if the service uses another directory")

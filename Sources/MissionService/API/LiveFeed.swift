@@ -1,0 +1,43 @@
+/// `/ws` (CONTRACT §5): every record of the logs, live, to every watcher, by room; resumable
+/// with `since` from the log itself. One `LiveSession` per connection.
+public final class LiveFeed: HTTPUpgrader {
+    public struct Configuration: Sendable {
+        /// WebSocket message limit (CONTRACT §1: 1 MiB → 1009).
+        public var maxMessageBytes = 1 << 20
+        /// Outbound bytes queued per connection before its room followers wait.
+        public var maxQueuedBytes = 1 << 20
+        /// A client that takes nothing for this long is closed 1008 `slow consumer`.
+        public var slowConsumerTimeout: Duration = .seconds(30)
+        /// Silence after which the server pings; as long again without an answer drops the peer.
+        public var pingInterval: Duration = .seconds(30)
+        /// How long to wait for the peer's close frame after sending ours.
+        public var closeTimeout: Duration = .seconds(2)
+        public var maxRoomsPerConnection = 100
+        /// Most mission summaries in a `missions` snapshot (the newest).
+        public var snapshotMissions = 1000
+        public var token: BearerToken?
+
+        public init() {}
+    }
+
+    public let path = "/ws"
+    let runtime: MissionRuntime
+    let orchestrator: ChatOrchestrator
+    let configuration: Configuration
+    public let metrics = LiveMetrics()
+
+    public init(runtime: MissionRuntime, orchestrator: ChatOrchestrator, configuration: Configuration = Configuration()) {
+        self.runtime = runtime
+        self.orchestrator = orchestrator
+        self.configuration = configuration
+    }
+
+    public func run(_ socket: WebSocketSocket, head: HTTPRequestHead, leftover: [UInt8]) async {
+        metrics.opened()
+        defer { metrics.closed() }
+        let authorized = configuration.token.map { $0.accepts(authorization: head.header("authorization")) } ?? true
+        let session = LiveSession(feed: self, socket: socket, authorized: authorized)
+        let query = HTTPRequest(head: head).query
+        await session.run(leftover: leftover, room: query["room"], since: query["since"])
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// `mission tail --server URL`: the same output as the local tail, from a running server's
+/// `/ws` (and, for one mission's past records, its events endpoint).
+extension TailCommand {
+    static func executeRemote(_ context: CommandContext, server: ServerClient, which: String) async throws -> Int32 {
+        let mission = context.parsed.value("--mission")
+        let since = try context.parsed.int("--since", in: 0...Int.max)
+        let follow = context.parsed.has("--follow")
+        let json = context.json
+        let show: @Sendable (LogEntry) -> Void = { entry in Console.out(json ? entry.text : RecordFormatter.line(entry)) }
+        guard let host = server.base.host, server.base.scheme == "http" else {
+            throw CommandFailure("tail --server needs an http:// URL (the WebSocket is ws:// on the same port)")
+        }
+        let port = server.base.port ?? 80
+        var headers: [String: String] = [:]
+        if let token = server.token { headers["Authorization"] = "Bearer \(token)" }
+        let loop = try EventLoop()
+        defer { loop.stop() }
+        let client = try await WebSocketClient.connect(host: host, port: port, target: "/ws", headers: headers, loop: loop)
+        let hello = try await Self.nextJSON(client)
+        let room = which == "signals" ? "signals" : mission.map { "mission:\($0)" } ?? "missions"
+        // Where the log stands now: hello tells for missions.jsonl; a snapshot tells for signals.
+        var end = hello["seq"]?.intValue ?? 0
+        if which == "signals" {
+            try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string("signals")])))
+            end = try await Self.waitFor("snapshot", client)["seq"]?.intValue ?? 0
+            try await client.send(JSONWriter.string(.object(["op": .string("unsubscribe"), "room": .string("signals")])))
+        }
+        var start = since ?? max(0, end - defaultCount)
+        if let mission, since == nil {
+            // The last 10 of one mission's records: its events endpoint knows where they start.
+            let events = try await server.request("GET", "/api/missions/\(mission)/events").body.objectValue?["events"]?.arrayValue ?? []
+            start = events.count > defaultCount ? (events[events.count - defaultCount - 1].objectValue?["seq"]?.intValue ?? 0) : 0
+        }
+        if !follow, let mission {
+            for event in try await server.request("GET", "/api/missions/\(mission)/events", query: [("since", String(start))]).body.objectValue?["events"]?.arrayValue ?? [] {
+                if let record = event.objectValue, let seq = record["seq"]?.intValue {
+                    show(LogEntry(seq: seq, line: JSONWriter.encode(record), record: record))
+                }
+            }
+            await client.close()
+            return ExitStatus.success
+        }
+        guard follow || start < end else {
+            await client.close()
+            return ExitStatus.success
+        }
+        try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string(room), "since": .int(start)])))
+        let signals = ProcessSignals.stream()
+        let (first, last) = (start, end)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in signals { break }
+            }
+            group.addTask {
+                var printed = first
+                while true {
+                    guard case .text(let text) = try await client.receive() else { return }
+                    guard let entry = Self.entry(fromEvent: text), entry.seq > printed else { continue }
+                    show(entry)
+                    printed = entry.seq
+                    if !follow && printed >= last { return }
+                }
+            }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+        await client.close()
+        return ExitStatus.success
+    }
+
+    /// The record of an `event` message, with its line exactly as stored (the server splices
+    /// the stored line in after `"event":`).
+    static func entry(fromEvent text: String) -> LogEntry? {
+        let bytes = Array(text.utf8)
+        guard bytes.starts(with: Array(#"{"type":"event""#.utf8)), let marker = bytes.firstRange(of: Array(#","event":"#.utf8)),
+              let seqValue = (try? JSONParser.parse(text))?.objectValue?["seq"]?.intValue else { return nil }
+        let line = Array(bytes[marker.upperBound..<(bytes.count - 1)])
+        guard let record = (try? JSONParser.parse(line))?.objectValue else { return nil }
+        return LogEntry(seq: seqValue, line: line, record: record)
+    }
+
+    private static func nextJSON(_ client: WebSocketClient) async throws -> JSONObject {
+        switch try await client.receive(deadline: EventLoop.deadline(after: ServerClient.timeout)) {
+        case .text(let text): return (try? JSONParser.parse(text))?.objectValue ?? [:]
+        case .closed(let code, let reason): throw CommandFailure("the server closed the WebSocket (\(code.map(String.init) ?? "no code")): \(reason)")
+        }
+    }
+
+    private static func waitFor(_ type: String, _ client: WebSocketClient) async throws -> JSONObject {
+        while true {
+            let message = try await nextJSON(client)
+            if message["type"] == .string(type) { return message }
+            if message["type"] == .string("error") { throw CommandFailure("the server refused: \(message["message"]?.stringValue ?? "?")") }
+        }
+    }
+}
