@@ -1,7 +1,7 @@
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory|generate] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -15,6 +15,21 @@ if what == "generate" {
     // For scripts/bench-http: a missions log of --missions N under --dir, nothing else.
     let missions = arguments.firstIndex(of: "--missions").flatMap { Int(arguments[$0 + 1]) } ?? 1000
     try LogGenerator.write(missions: missions, to: directory + "/missions.jsonl")
+    exit(0)
+}
+
+if what == "ws" || what == "ws-cycles" {
+    // For scripts/bench-ws, against a server that scripts/bench-ws started.
+    func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
+    let port = Int(option("--port") ?? "") ?? 8080
+    let reference = arguments.contains("--reference")
+    if what == "ws-cycles" {
+        try await LiveBenchmark.cycles(port: port, pid: Int32(option("--pid") ?? "") ?? 0, cycles: Int(option("--cycles") ?? "") ?? 10_000, reference: reference)
+    } else {
+        try await LiveBenchmark.run(LiveBenchmark.Options(port: port, mission: option("--mission"), subscribers: Int(option("--subscribers") ?? "") ?? 50,
+                                                          events: Int(option("--events") ?? "") ?? 200, rate: Double(option("--rate") ?? "") ?? 20,
+                                                          reference: reference))
+    }
     exit(0)
 }
 

@@ -23,12 +23,22 @@ def recorder(sock):
         conn.close()
 
 
-other = socket.socket()
-other.bind(("127.0.0.2", 0))
+# One port number free on both addresses: the first free one on 127.0.0.2 may be taken on
+# 127.0.0.1 (by any other test's connection), so try again until both binds succeed.
+for attempt in range(100):
+    other = socket.socket()
+    other.bind(("127.0.0.2", 0))
+    OTHER = other.getsockname()[1]
+    same_host_other_port = socket.socket()
+    try:
+        same_host_other_port.bind(("127.0.0.1", OTHER))
+        break
+    except OSError:
+        other.close()
+        same_host_other_port.close()
+else:
+    sys.exit("no port free on both 127.0.0.1 and 127.0.0.2")
 other.listen(16)
-OTHER = other.getsockname()[1]
-same_host_other_port = socket.socket()
-same_host_other_port.bind(("127.0.0.1", OTHER))
 same_host_other_port.listen(16)
 for s in (other, same_host_other_port):
     threading.Thread(target=recorder, args=(s,), daemon=True).start()

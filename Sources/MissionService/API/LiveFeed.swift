@@ -25,11 +25,23 @@ public final class LiveFeed: HTTPUpgrader {
     let orchestrator: ChatOrchestrator
     let configuration: Configuration
     public let metrics = LiveMetrics()
+    let missionsHub: LiveHub
+    let signalsHub: LiveHub
 
     public init(runtime: MissionRuntime, orchestrator: ChatOrchestrator, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.orchestrator = orchestrator
         self.configuration = configuration
+        missionsHub = LiveHub(log: runtime.store.log, metrics: metrics)
+        signalsHub = LiveHub(log: runtime.signals.log, metrics: metrics)
+    }
+
+    /// Runs the fan-out of both logs until the logs close or the task is cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.missionsHub.run() }
+            group.addTask { await self.signalsHub.run() }
+        }
     }
 
     public func run(_ socket: WebSocketSocket, head: HTTPRequestHead, leftover: [UInt8]) async {

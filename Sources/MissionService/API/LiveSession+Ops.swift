@@ -46,30 +46,37 @@ extension LiveSession {
     }
 
     /// Sends the room's snapshot (without `since`), then every later record of the room in seq
-    /// order, pausing while the client's queue is full.
+    /// order: read from the log at the client's pace until caught up, then from the hub; when
+    /// the hub finds the client's queue full, back to the log from where it stopped.
     private func follow(_ room: LiveRoom, since: Int?, stop: CancellationSignal) async {
-        let log = room == .signals ? feed.runtime.signals.log : feed.runtime.store.log
-        let cursor = since ?? sendSnapshot(room)
-        let prefix = Array(#"{"type":"event","room":"#.utf8) + JSONWriter.encode(.string(room.name)) + Array(#","seq":"#.utf8)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await entry in log.follow(after: cursor) where room.carries(entry) {
-                        guard stop.reason == nil else { return }
-                        var message = prefix
-                        message += String(entry.seq).utf8
-                        message += #","event":"#.utf8
-                        message += entry.line
-                        message.append(UInt8(ascii: "}"))
-                        guard await self.outbound.pushWhenRoom(WebSocketFrameEncoder.encode(.text, message)) else { return }
-                    }
-                } catch {
-                    self.sendError("internal_error", "reading the log failed: \(error)")
-                }
+        let hub = room == .signals ? feed.signalsHub : feed.missionsHub
+        let subscription = LiveHub.Subscription(room: room, outbound: outbound, position: since ?? sendSnapshot(room))
+        defer { hub.remove(subscription) }
+        while stop.reason == nil {
+            let entries: [LogEntry]
+            do {
+                entries = try hub.log.entries(after: subscription.position, limit: 256)
+            } catch {
+                return sendError("internal_error", "reading the log failed: \(error)")
             }
-            group.addTask { _ = await stop.wait() }
-            await group.next()
-            group.cancelAll()
+            if let last = entries.last {
+                for entry in entries where room.carries(entry) {
+                    guard stop.reason == nil, await outbound.pushWhenRoom(LiveHub.eventFrame(entry, room: room)) else { return }
+                }
+                subscription.state.withLock { $0.position = last.seq }
+                continue
+            }
+            // Caught up with the log. If the hub is not ahead, it takes over until it detaches
+            // us (queue full) or we stop; if it is ahead, what it handed out is in the log: read on.
+            guard let detached = hub.join(subscription) else { continue }
+            let stopped = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await detached.wait() != nil && stop.reason == nil ? false : true }
+                group.addTask { _ = await stop.wait(); return true }
+                let first = await group.next() ?? true
+                group.cancelAll()
+                return first
+            }
+            if stopped { return }
         }
     }
 

@@ -17,7 +17,7 @@ final class LiveSession: Sendable {
     init(feed: LiveFeed, socket: WebSocketSocket, authorized: Bool) {
         self.feed = feed
         self.socket = socket
-        outbound = OutboundQueue(capacity: feed.configuration.maxQueuedBytes)
+        outbound = OutboundQueue(capacity: feed.configuration.maxQueuedBytes, fd: socket.fd)
         state = Locked(State(authorized: authorized))
     }
 
@@ -114,6 +114,7 @@ final class LiveSession: Sendable {
         while let frame = await outbound.next() {
             do {
                 try await socket.write(frame, deadline: EventLoop.deadline(after: configuration.slowConsumerTimeout))
+                outbound.finishedWrite()
                 feed.metrics.sent()
             } catch {
                 if case SocketError.timedOut = error {

@@ -80,6 +80,7 @@ public final class MissionServer: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runtime.executor.run() }
             group.addTask { await self.runtime.runCheckpoints(every: self.options.checkpointEvery) }
+            group.addTask { await self.feed.run() }
             group.addTask {
                 do {
                     try await self.http.run()

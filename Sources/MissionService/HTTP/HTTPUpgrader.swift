@@ -16,6 +16,9 @@ public final class WebSocketSocket: @unchecked Sendable {
     let socket: TCPSocket
     init(_ socket: TCPSocket) { self.socket = socket }
 
+    /// For writes that must not wait (the live fan-out), made under the outbound queue's rule.
+    var fd: Int32 { socket.fd }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64?) async throws -> Int {
         try await socket.read(into: buffer, deadline: deadline)
     }

@@ -1,0 +1,151 @@
+import Foundation
+import MissionService
+
+/// `/ws` delivery latency (issue 6): N subscribers, one publisher at R events/s; each event
+/// carries the publisher's CLOCK_MONOTONIC time, each subscriber notes its own on receipt.
+/// Against `mission serve` the publisher POSTs /api/internal/mission-event (durable: fsync
+/// before fan-out); against the reference (`--reference`, scripts/ws_reference.py) it sends
+/// the event over its own WebSocket for the server to broadcast.
+enum LiveBenchmark {
+    struct Options {
+        var port: Int
+        var mission: String?
+        var subscribers: Int
+        var events: Int
+        var rate: Double
+        var reference: Bool
+    }
+
+    static func run(_ options: Options) async throws {
+        let loop = try EventLoop()
+        defer { loop.stop() }
+        let target = options.reference ? "/" : "/ws?room=mission:\(options.mission ?? "")"
+        var clients: [WebSocketClient] = []
+        for start in stride(from: 0, to: options.subscribers, by: 50) {
+            try await withThrowingTaskGroup(of: WebSocketClient.self) { group in
+                for _ in start..<min(start + 50, options.subscribers) {
+                    group.addTask {
+                        let client = try await WebSocketClient.connect(host: "127.0.0.1", port: options.port, target: target, loop: loop)
+                        // Ready once subscribed: hello (and, for ours, the snapshot) has arrived.
+                        for _ in 0..<(options.reference ? 1 : 2) { _ = try await client.receive(deadline: EventLoop.deadline(after: .seconds(30))) }
+                        return client
+                    }
+                }
+                for try await client in group { clients.append(client) }
+            }
+        }
+        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in clients {
+                group.addTask {
+                    var latencies: [Double] = []
+                    latencies.reserveCapacity(options.events)
+                    while latencies.count < options.events {
+                        guard case .text(let text) = try await client.receive(deadline: EventLoop.deadline(after: .seconds(60))) else { break }
+                        let now = EventLoop.now()
+                        if let sent = sentTime(in: text) { latencies.append(Double(now - sent) / 1e6) }
+                    }
+                    return latencies
+                }
+            }
+            group.addTask {
+                try await publish(options, loop: loop)
+                return []
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all
+        }
+        for client in clients { await client.close() }
+        let sorted = samples.sorted()
+        func percentile(_ p: Double) -> String {
+            sorted.isEmpty ? "-" : Measure.format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))], 2)
+        }
+        Measure.report("ws_latency", ["server": options.reference ? "python-websockets" : "mission", "subscribers": "\(options.subscribers)",
+                                      "events": "\(options.events)", "rate": Measure.format(options.rate), "samples": "\(sorted.count)",
+                                      "p50_ms": percentile(0.50), "p95_ms": percentile(0.95), "p99_ms": percentile(0.99),
+                                      "max_ms": sorted.last.map { Measure.format($0, 2) } ?? "-"])
+    }
+
+    private static func publish(_ options: Options, loop: EventLoop) async throws {
+        let interval = Duration.nanoseconds(Int64(1e9 / options.rate))
+        var next = ContinuousClock.now
+        if options.reference {
+            let publisher = try await WebSocketClient.connect(host: "127.0.0.1", port: options.port, target: "/", loop: loop)
+            _ = try await publisher.receive()
+            for n in 0..<options.events {
+                try await Task.sleep(until: next)
+                next += interval
+                try await publisher.send(#"{"publish":{"n":\#(n),"sent_ns":\#(EventLoop.now())}}"#)
+            }
+            await publisher.close()
+            return
+        }
+        let socket = try await TCPSocket.connect(host: "127.0.0.1", port: options.port, loop: loop)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { buffer.deallocate() }
+        for n in 0..<options.events {
+            try await Task.sleep(until: next)
+            next += interval
+            let body = #"{"mission_id":"\#(options.mission ?? "")","event":"progress","phase":"bench","message":"\#(n)","metadata":{"sent_ns":\#(EventLoop.now())}}"#
+            let request = "POST /api/internal/mission-event HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try await socket.write(Array(request.utf8))
+            // The answer is small and whole: read until its body is in.
+            var answer: [UInt8] = []
+            while true {
+                let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: .seconds(30)))
+                guard count > 0 else { throw SocketError.peerGone }
+                answer += buffer[0..<count]
+                if let end = answer.firstRange(of: Array("\r\n\r\n".utf8)),
+                   let length = String(decoding: answer[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
+                    .first(where: { $0.lowercased().hasPrefix("content-length:") }).flatMap({ Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
+                   answer.count >= end.upperBound + length {
+                    guard answer.starts(with: Array("HTTP/1.1 200".utf8)) else { throw BenchError.failed(String(decoding: answer, as: UTF8.self)) }
+                    break
+                }
+            }
+        }
+    }
+
+    /// The number after `"sent_ns":` in a message, without parsing the whole message.
+    static func sentTime(in text: String) -> UInt64? {
+        guard let range = text.range(of: #""sent_ns""#) else { return nil }
+        let rest = text[range.upperBound...].drop { $0 == ":" || $0 == " " }
+        return UInt64(rest.prefix { $0.isNumber })
+    }
+
+    /// Connects and disconnects `cycles` clients (20 at a time), printing the server's resident
+    /// memory as it goes: it must stay flat.
+    static func cycles(port: Int, pid: Int32, cycles: Int, reference: Bool) async throws {
+        let loop = try EventLoop()
+        defer { loop.stop() }
+        let target = reference ? "/" : "/ws?room=missions"
+        var fields: [(String, String)] = [("start_mb", Measure.format(rss(of: pid), 1))]
+        var done = 0
+        while done < cycles {
+            let batch = min(20, cycles - done)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<batch {
+                    group.addTask {
+                        let client = try await WebSocketClient.connect(host: "127.0.0.1", port: port, target: target, loop: loop)
+                        _ = try await client.receive(deadline: EventLoop.deadline(after: .seconds(30)))
+                        await client.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            done += batch
+            if done == 1000 || done == cycles { fields.append(("after_\(done)_mb", Measure.format(rss(of: pid), 1))) }
+        }
+        print((["ws_cycles", "server=\(reference ? "python-websockets" : "mission")", "cycles=\(cycles)"] + fields.map { "\($0.0)=\($0.1)" }).joined(separator: "  "))
+    }
+
+    static func rss(of pid: Int32) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
+
+enum BenchError: Error {
+    case failed(String)
+}

@@ -1,0 +1,112 @@
+/// Fan-out of one log to the subscribers that are caught up: one follower reads each record
+/// once, encodes its event once per room, and queues it for every subscriber of that room
+/// whose queue has room. A subscriber whose queue is full is *detached*: it goes back to
+/// reading the log on its own from the last record it got, at its client's pace, and joins
+/// again once it has caught up. So nobody waits for the slowest, and nobody misses a record.
+final class LiveHub: Sendable {
+    /// One room subscription of one connection, as the hub sees it.
+    final class Subscription: Sendable {
+        struct State {
+            /// Seq of the last record queued for the client (or skipped as not of its room).
+            var position: Int
+            var detached: CancellationSignal?
+        }
+
+        let room: LiveRoom
+        let outbound: OutboundQueue
+        let state: Locked<State>
+
+        init(room: LiveRoom, outbound: OutboundQueue, position: Int) {
+            self.room = room
+            self.outbound = outbound
+            state = Locked(State(position: position))
+        }
+
+        var position: Int { state.withLock { $0.position } }
+    }
+
+    struct State {
+        /// The seq of the last record handed out; a subscriber may join once it is there.
+        var cursor: Int
+        var rooms: [LiveRoom: [ObjectIdentifier: Subscription]] = [:]
+    }
+
+    let log: JSONLLog
+    let metrics: LiveMetrics
+    private let state: Locked<State>
+
+    init(log: JSONLLog, metrics: LiveMetrics) {
+        self.log = log
+        self.metrics = metrics
+        state = Locked(State(cursor: log.lastSeq))
+    }
+
+    /// Follows the log until it closes or the task is cancelled.
+    func run() async {
+        let start = state.withLock { $0.cursor }
+        do {
+            for try await entry in log.follow(after: start) { deliver(entry) }
+        } catch {
+            // The log failed or closed: followers end too.
+        }
+    }
+
+    private func deliver(_ entry: LogEntry) {
+        var targets: [Subscription] = []
+        let rooms: [LiveRoom] = [.missions, .signals] + (entry.record["mission_id"]?.stringValue.map { [.mission($0)] } ?? [])
+        state.withLock { state in
+            state.cursor = entry.seq
+            for room in rooms { targets += state.rooms[room]?.values ?? [:].values }
+        }
+        guard !targets.isEmpty else { return }
+        var frames: [LiveRoom: [UInt8]] = [:]
+        for subscription in targets {
+            let frame = frames[subscription.room] ?? Self.eventFrame(entry, room: subscription.room)
+            frames[subscription.room] = frame
+            let offer = subscription.state.withLock { sub -> OutboundQueue.Offer? in
+                guard entry.seq > sub.position else { return nil }
+                let offer = subscription.outbound.offer(frame)
+                if offer == .sent || offer == .queued { sub.position = entry.seq }
+                return offer
+            }
+            switch offer {
+            case .sent?: metrics.sent()
+            case .full?: detach(subscription)
+            case .queued?, .closed?, nil: break
+            }
+        }
+    }
+
+    /// Adds a caught-up subscription; false when the hub is ahead of it (it reads on first).
+    /// Returns the signal fired when it is detached.
+    func join(_ subscription: Subscription) -> CancellationSignal? {
+        state.withLock { state in
+            guard subscription.position >= state.cursor else { return nil }
+            let signal = CancellationSignal()
+            subscription.state.withLock { $0.detached = signal }
+            state.rooms[subscription.room, default: [:]][ObjectIdentifier(subscription)] = subscription
+            return signal
+        }
+    }
+
+    func remove(_ subscription: Subscription) {
+        state.withLock { state in _ = state.rooms[subscription.room]?.removeValue(forKey: ObjectIdentifier(subscription)) }
+    }
+
+    private func detach(_ subscription: Subscription) {
+        remove(subscription)
+        subscription.state.withLock { $0.detached }?.fire(.user)
+    }
+
+    /// `{"type":"event","room":R,"seq":N,"event":<the line as stored>}` as a text frame.
+    static func eventFrame(_ entry: LogEntry, room: LiveRoom) -> [UInt8] {
+        var message = Array(#"{"type":"event","room":"#.utf8)
+        message += JSONWriter.encode(.string(room.name))
+        message += #","seq":"#.utf8
+        message += String(entry.seq).utf8
+        message += #","event":"#.utf8
+        message += entry.line
+        message.append(UInt8(ascii: "}"))
+        return WebSocketFrameEncoder.encode(.text, message)
+    }
+}
