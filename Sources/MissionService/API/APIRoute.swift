@@ -8,6 +8,8 @@ enum APIRoute: Equatable {
     case missionEvent
     case health
     case metrics
+    /// The dashboard page and its files.
+    case dashboard(DashboardAsset)
 
     init?(path: String) {
         switch path {
@@ -16,6 +18,10 @@ enum APIRoute: Equatable {
         case "/api/internal/mission-event": self = .missionEvent
         case "/health": self = .health
         case "/metrics": self = .metrics
+        case "/": self = .dashboard(.page)
+        case "/dashboard.js": self = .dashboard(.script)
+        case "/dashboard.css": self = .dashboard(.style)
+        case "/favicon.svg": self = .dashboard(.icon)
         default:
             // Matched on the raw path (every request comes here); only an id is percent-decoded.
             if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.contains("/") {
@@ -55,6 +61,7 @@ enum APIRoute: Equatable {
         case .missionEvent: return "/api/internal/mission-event"
         case .health: return "/health"
         case .metrics: return "/metrics"
+        case .dashboard(let asset): return asset.path
         }
     }
 
@@ -63,7 +70,7 @@ enum APIRoute: Equatable {
         switch self {
         case .chat, .cancel, .missionEvent: return ["POST"]
         case .missions: return ["GET", "HEAD", "POST"]
-        case .whiteboard, .events, .health, .metrics: return ["GET", "HEAD"]
+        case .whiteboard, .events, .health, .metrics, .dashboard: return ["GET", "HEAD"]
         }
     }
 }

@@ -80,7 +80,9 @@ final class LiveSession: Sendable {
                     pinged = true
                     outbound.push(WebSocketFrameEncoder.encode(.ping, []))
                 } catch {
-                    // Silent for two ping intervals (a dead peer), or the socket failed.
+                    // Silent for two ping intervals (a dead peer), the socket failed, or the
+                    // server stops (cancelled): say goodbye, in case anyone still listens.
+                    outbound.push(WebSocketFrameEncoder.close(code: WebSocketCloseCode.goingAway, reason: "closing"))
                     return
                 }
             }

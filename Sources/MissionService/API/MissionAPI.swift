@@ -78,6 +78,7 @@ public final class MissionAPI: HTTPResponder {
         case (.missionEvent, _): return try await missionEvent(request)
         case (.health, _): return await health()
         case (.metrics, _): return await metricsText()
+        case (.dashboard(let asset), _): return asset.response
         }
     }
 }

@@ -91,7 +91,13 @@ public final class MissionServer: Sendable {
             }
             await stop()
             http.drain()
-            await http.waitUntilQuiet()
+            // Requests in flight finish and WebSocket clients are told goodbye, within the grace.
+            await withTaskGroup(of: Void.self) { quiet in
+                quiet.addTask { await self.http.waitUntilQuiet() }
+                quiet.addTask { try? await Task.sleep(for: self.options.grace) }
+                await quiet.next()
+                quiet.cancelAll()
+            }
             await runtime.executor.shutdown(grace: options.grace)
             group.cancelAll()
         }

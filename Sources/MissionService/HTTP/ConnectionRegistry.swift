@@ -10,7 +10,8 @@ final class ConnectionRegistry: Sendable {
         var upgraded: Set<Int32> = []
         var busy = 0
         var draining = false
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
     }
 
     private let state = Locked(State())
@@ -62,23 +63,32 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Returns once no connection is in the middle of a request.
+    /// Returns once no connection is in the middle of a request and every upgraded one has
+    /// ended (after `drain` they end at once, saying goodbye).
     func waitUntilQuiet() async {
-        await withCheckedContinuation { continuation in
-            let quiet = state.withLock { state -> Bool in
-                guard state.busy > 0 else { return true }
-                state.idleWaiters.append(continuation)
-                return false
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let quiet = state.withLock { state -> Bool in
+                    guard !Task.isCancelled, state.busy > 0 || !state.upgraded.isEmpty else { return true }
+                    state.idleWaiters[id] = continuation
+                    return false
+                }
+                if quiet { continuation.resume() }
             }
-            if quiet { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 }
 
 extension ConnectionRegistry.State {
     mutating func takeIdleWaitersIfQuiet() -> [CheckedContinuation<Void, Never>] {
-        guard busy == 0 else { return [] }
-        defer { idleWaiters = [] }
-        return idleWaiters
+        guard busy == 0, upgraded.isEmpty else { return [] }
+        defer { idleWaiters = [:] }
+        return Array(idleWaiters.values)
     }
 }

@@ -19,7 +19,9 @@ import Testing
         ("/api/missions/m-1/events/x", nil),
         ("/api/missions/m-1/delete", nil),
         ("/health/", nil),
-        ("/", nil),
+        ("/", .dashboard(.page)),
+        ("/dashboard.js", .dashboard(.script)),
+        ("/dashboard.jsx", nil),
     ])
     func paths_match_their_route(_ path: String, _ route: APIRoute?) {
         #expect(APIRoute(path: path) == route)

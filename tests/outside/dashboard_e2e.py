@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The dashboard in a real browser (headless Chromium through Selenium): chat makes a mission
+that appears and completes without a reload; a server restart is survived, and missions made
+while it was down show up; the time-travel slider shows an earlier status; the page holds
+its Content-Security-Policy (the browser logs no violation).
+
+    dashboard_e2e.py path/to/mission [--screenshot docs/dashboard.png]"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from http_suite import check  # noqa: E402
+
+MISSION = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else ".build/release/mission")
+SCREENSHOT = sys.argv[sys.argv.index("--screenshot") + 1] if "--screenshot" in sys.argv else None
+DATA = tempfile.mkdtemp(prefix="mission-dashboard-")
+
+
+def serve(port):
+    process = subprocess.Popen([MISSION, "serve", "--port", str(port), "--data", DATA], stdout=subprocess.PIPE,
+                               stderr=open(os.path.join(DATA, "serve.log"), "a"), text=True)
+    line = process.stdout.readline().strip()
+    assert line.startswith("listening on "), line
+    return process, int(line.rsplit(":", 1)[1])
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=60)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900"):
+        options.add_argument(argument)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def row_status(driver, description):
+    for row in driver.find_elements(By.CSS_SELECTOR, "button.mission-row"):
+        if row.find_element(By.CSS_SELECTOR, ".description").text.endswith(": " + description):
+            return row.get_attribute("data-status")
+    return None
+
+
+def main():
+    server, port = serve(0)
+    driver = browser()
+    wait = WebDriverWait(driver, 30)
+    try:
+        driver.get(f"http://127.0.0.1:{port}/")
+        wait.until(lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        check("the page loads and its WebSocket goes live", True)
+        box = driver.find_element(By.ID, "chat-message")
+        box.send_keys("echo hello")
+        box.send_keys(Keys.ENTER)
+        wait.until(EC.text_to_be_present_in_element((By.ID, "chat-reply"), "Started echo mission"))
+        check("the chat box posts to /chat/integrated and shows the envelope", "mission_started" in driver.find_element(By.ID, "chat-reply").text)
+        wait.until(lambda d: row_status(d, "hello") == "completed")
+        check("the mission appears in the list and reaches completed without a reload", True)
+        wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
+        check("its detail shows the whiteboard live (completed, with the answer)", driver.find_element(By.ID, "detail-result").text == "hello")
+
+        # Cut the WebSocket: stop the server, make missions while it is down, start it again.
+        stop(server)
+        wait.until(lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "offline")
+        check("the page shows the connection lost", True)
+        for word in ("while", "down"):
+            subprocess.run([MISSION, "chat", f"echo {word}", "--data", DATA], check=True, capture_output=True)
+        server, _ = serve(port)
+        wait.until(lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        wait.until(lambda d: row_status(d, "while") == "completed" and row_status(d, "down") == "completed")
+        check("after the restart it reconnects and shows the missions made meanwhile, completed", True)
+        rows = [r.get_attribute("data-mission-id") for r in driver.find_elements(By.CSS_SELECTOR, "button.mission-row")]
+        check("no mission is listed twice", len(rows) == len(set(rows)) == 3, rows)
+
+        # Time travel: the first point of the timeline shows the mission as created: queued.
+        driver.find_element(By.CSS_SELECTOR, "button.mission-row").click()
+        wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
+        slider = driver.find_element(By.ID, "travel")
+        slider.send_keys(Keys.HOME)
+        wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "queued")
+        check("the time-travel slider shows the earlier status (queued at the first seq)", True)
+        slider.send_keys(Keys.END)
+        wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
+        check("and back at the end, the live status", True)
+
+        violations = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"] or entry["level"] == "SEVERE"]
+        # A refused connection while the server was down is expected; nothing else is.
+        violations = [v for v in violations if "ERR_CONNECTION_REFUSED" not in v and "/ws" not in v]
+        check("the browser logged no CSP violation or error", not violations, violations)
+        if SCREENSHOT:
+            driver.find_element(By.ID, "status-filter").send_keys(Keys.HOME)
+            driver.save_screenshot(SCREENSHOT)
+        print("all dashboard checks passed")
+    finally:
+        driver.quit()
+        stop(server)
+        subprocess.run(["rm", "-rf", DATA])
+
+
+if __name__ == "__main__":
+    main()
