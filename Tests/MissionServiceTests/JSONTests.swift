@@ -21,6 +21,7 @@ import Testing
         "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{a:1}", "'a'", "01", "1.", ".5", "-", "1e", "+1",
         "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\nb\"", "[1 2]", "{\"a\" 1}",
         "1 2", "[]]", "{\"a\":}", "nan", "Infinity",
+        "1e400", "-1e400",  // out of range: found by fuzzing (it could not be written back)
     ]
 
     @Test(arguments: invalid)

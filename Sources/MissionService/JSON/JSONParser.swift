@@ -265,6 +265,9 @@ public struct JSONParser {
             return .int(negative ? -value : value)
         }
         guard let double = Double(String(decoding: digits, as: UTF8.self)) else { throw Error(offset: start, reason: "invalid number") }
+        // RFC 8259 §6 lets a parser limit the range; one that overflows to infinity could not be
+        // written back as JSON (found by fuzzing).
+        guard double.isFinite else { throw Error(offset: start, reason: "number out of range") }
         return .double(double)
     }
 

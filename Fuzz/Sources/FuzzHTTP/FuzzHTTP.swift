@@ -1,0 +1,8 @@
+import MissionService
+
+/// libFuzzer's entry: the HTTP request parser, on every input it makes up.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    FuzzChecks.httpRequestParser(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
