@@ -1,13 +1,17 @@
 // swift-tools-version:6.0
 // libFuzzer targets (issue 8), kept out of the main package: they have no `main` of their own
-// and link only with `--sanitize=fuzzer`. Build and run them with `scripts/fuzz`.
+// and link only with `--sanitize=fuzzer`. The library's sources are linked in (symlinks under
+// Sources/) rather than depended on, so that the fuzzer's coverage instrumentation reaches
+// them. Build and run with `scripts/fuzz`.
 import PackageDescription
 
 let package = Package(
     name: "MissionFuzz",
-    dependencies: [.package(name: "MissionService", path: "..")],
-    targets: ["FuzzHTTP", "FuzzWebSocket", "FuzzJSONL", "FuzzIntent"].map { name in
-        .executableTarget(name: name, dependencies: [.product(name: "MissionService", package: "MissionService")])
+    targets: [
+        .target(name: "CShim"),
+        .target(name: "MissionService", dependencies: ["CShim"]),
+    ] + ["FuzzHTTP", "FuzzWebSocket", "FuzzJSONL", "FuzzIntent"].map { name in
+        .executableTarget(name: name, dependencies: ["MissionService"])
     },
     swiftLanguageModes: [.v6]
 )

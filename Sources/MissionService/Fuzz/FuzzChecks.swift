@@ -10,7 +10,7 @@ public enum FuzzChecks {
         precondition(whole == parts, "the HTTP parser depends on how the input is split")
     }
 
-    private static func httpSteps(_ chunks: [[UInt8]]) -> [HTTPRequestParser.Step] {
+    static func httpSteps(_ chunks: [[UInt8]]) -> [HTTPRequestParser.Step] {
         var limits = HTTPRequestParser.Limits()
         limits.maxHeaderBytes = 4096
         limits.maxBodyBytes = 4096
@@ -44,7 +44,7 @@ public enum FuzzChecks {
         }
     }
 
-    private static func webSocketEvents(_ chunks: [[UInt8]]) -> [WebSocketMessageAssembler.Event] {
+    static func webSocketEvents(_ chunks: [[UInt8]]) -> [WebSocketMessageAssembler.Event] {
         var decoder = WebSocketFrameDecoder(expectMasked: true, maxPayload: 4096)
         var assembler = WebSocketMessageAssembler(maxMessage: 4096)
         var events: [WebSocketMessageAssembler.Event] = []
