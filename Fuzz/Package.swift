@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // libFuzzer targets (issue 8), kept out of the main package: they have no `main` of their own
 // and link only with `--sanitize=fuzzer`. The library's sources are linked in (symlinks under
-// Sources/) rather than depended on, so that the fuzzer's coverage instrumentation reaches
-// them. Build and run with `scripts/fuzz`.
+// Sources/), so that they are built with this package's flags. Build and run with
+// `scripts/fuzz`, which also asks for coverage explicitly (see there why).
 import PackageDescription
 
 let package = Package(
