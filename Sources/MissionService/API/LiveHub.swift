@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fan-out of one log to the subscribers that are caught up: one follower reads each record
 /// once, encodes its event once per room, and queues it for every subscriber of that room
 /// whose queue has room. A subscriber whose queue is full is *detached*: it goes back to
@@ -45,13 +47,18 @@ final class LiveHub: Sendable {
     func run() async {
         let start = state.withLock { $0.cursor }
         do {
-            for try await entry in log.follow(after: start) { deliver(entry) }
+            for try await entry in log.follow(after: start) { await deliver(entry) }
         } catch {
             // The log failed or closed: followers end too.
         }
     }
 
-    private func deliver(_ entry: LogEntry) {
+    /// Above this many subscribers an event is handed out by several tasks at once, so that
+    /// every core does its share of the `send`s; each subscriber is still served in seq order,
+    /// since one event is done with before the next.
+    static let parallelFanOut = 256
+
+    private func deliver(_ entry: LogEntry) async {
         var targets: [Subscription] = []
         let rooms: [LiveRoom] = [.missions, .signals] + (entry.record["mission_id"]?.stringValue.map { [.mission($0)] } ?? [])
         state.withLock { state in
@@ -60,9 +67,22 @@ final class LiveHub: Sendable {
         }
         guard !targets.isEmpty else { return }
         var frames: [LiveRoom: [UInt8]] = [:]
-        for subscription in targets {
-            let frame = frames[subscription.room] ?? Self.eventFrame(entry, room: subscription.room)
-            frames[subscription.room] = frame
+        for room in Set(targets.map(\.room)) { frames[room] = Self.eventFrame(entry, room: room) }
+        let ready = frames
+        guard targets.count > Self.parallelFanOut else { return hand(entry, ready, to: targets[...]) }
+        let parts = ProcessInfo.processInfo.activeProcessorCount
+        let size = (targets.count + parts - 1) / parts
+        await withTaskGroup(of: Void.self) { group in
+            for start in stride(from: 0, to: targets.count, by: size) {
+                let part = targets[start..<min(start + size, targets.count)]
+                group.addTask { self.hand(entry, ready, to: part) }
+            }
+        }
+    }
+
+    private func hand(_ entry: LogEntry, _ frames: [LiveRoom: [UInt8]], to subscriptions: ArraySlice<Subscription>) {
+        for subscription in subscriptions {
+            guard let frame = frames[subscription.room] else { continue }
             let offer = subscription.state.withLock { sub -> OutboundQueue.Offer? in
                 guard entry.seq > sub.position else { return nil }
                 let offer = subscription.outbound.offer(frame)

@@ -130,6 +130,37 @@ extension WebSocketClient {
         try await live.stop()
     }
 
+    @Test func many_subscribers_handed_out_in_parallel_each_get_every_event_in_order() async throws {
+        let live = try LiveServer()
+        await live.server.runtime.queue.close()
+        let envelope = try await live.server.orchestrator.submit(MissionRequest(objective: Objective(type: "echo", description: "many"), source: MissionSource(channel: .api)))
+        let start = live.server.runtime.store.log.lastSeq
+        let count = LiveHub.parallelFanOut + 44
+        var clients: [WebSocketClient] = []
+        for _ in 0..<count {
+            let ws = try await live.webSocket("/ws?room=missions")
+            _ = try await ws.json()
+            _ = try await ws.json()
+            clients.append(ws)
+        }
+        let subscribers = clients
+        let final = start + 40
+        try await withThrowingTaskGroup(of: [Int].self) { group in
+            for ws in subscribers { group.addTask { try await ws.eventSeqs(through: final) } }
+            for i in 0..<40 {
+                try await live.server.runtime.store.append([MissionEvent(timestamp: .now(), missionID: envelope.missionID!,
+                                                                         body: .progress(MissionProgress(phase: "many", message: "\(i)")))])
+            }
+            var received = 0
+            for try await seqs in group {
+                #expect(seqs == Array((start + 1)...final))
+                received += 1
+            }
+            #expect(received == count)
+        }
+        try await live.stop()
+    }
+
     @Test func a_mission_room_carries_only_that_missions_records() async throws {
         let live = try LiveServer()
         await live.server.runtime.queue.close()
