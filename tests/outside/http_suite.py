@@ -5,6 +5,7 @@ attempts, idle floods). Runs the real binary: http_suite.py path/to/mission
 Exits non-zero on the first failed check; prints one line per check."""
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -28,15 +29,16 @@ def check(name, condition, detail=""):
 
 
 class Server:
-    def __init__(self, *args, token=None):
+    def __init__(self, *args, token=None, max_files=None):
         self.dir = tempfile.mkdtemp(prefix="mission-outside-")
         env = dict(os.environ)
         env.pop("MISSION_TOKEN", None)
         if token:
             env["MISSION_TOKEN"] = token
         self.stderr = open(os.path.join(self.dir, "stderr.log"), "w+")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))) if max_files else None
         self.process = subprocess.Popen([MISSION, "serve", "--port", "0", "--data", self.dir + "/data", *args],
-                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
+                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env, preexec_fn=limit)
         line = self.process.stdout.readline().strip()
         assert line.startswith("listening on http://"), line
         self.url = line[len("listening on "):]
@@ -167,6 +169,29 @@ def main():
     code, log = server.stop()
     check("SIGTERM exits 0 after a graceful stop", code == 0 and "stopped; logs synced" in log, log[-500:])
     check("the access log names requests, never the Authorization header", "POST /chat/integrated 202" in log and "Bearer" not in log)
+
+    # Out of descriptors: the server cannot accept more, and takes the next client as soon as
+    # one of its connections closes.
+    starved = Server(max_files=48)
+    held = []
+    for _ in range(60):
+        s = socket.create_connection(("127.0.0.1", starved.port), timeout=10)
+        held.append(s)
+    waiting = socket.create_connection(("127.0.0.1", starved.port), timeout=10)
+    waiting.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    waiting.settimeout(1)
+    try:
+        early = waiting.recv(100)
+    except socket.timeout:
+        early = b""
+    # Queued before it, the held ones are accepted (and end) first as descriptors come free.
+    for s in held:
+        s.close()
+    waiting.settimeout(10)
+    late = early + b"".join(iter(lambda: waiting.recv(4096), b""))
+    check("out of descriptors, a client waits and is served once a connection closes", early == b"" and late.startswith(b"HTTP/1.1 200"), late[:80])
+    code, log = starved.stop()
+    check("the server said why it could not accept", "accept failed" in log and "retrying when a connection closes" in log, log[-300:])
 
     # Auth and the bind rule.
     secured = Server(token="t0ken")

@@ -104,7 +104,7 @@ public actor ChatOrchestrator {
         let sessionID = request.sessionID ?? MissionID.random(prefix: "s-")
         let messageID = request.messageID ?? MissionID.random(prefix: "c-")
         let intent = IntentClassifier.classify(request.message)
-        try await recordClassification(request, intent, sessionID: sessionID, messageID: messageID)
+        try recordClassification(request, intent, sessionID: sessionID, messageID: messageID)
         let summary = intent.summary
         switch intent.action {
         case .createMission(let objective, let constraints):
@@ -167,7 +167,7 @@ public actor ChatOrchestrator {
                             missionID: board.missionID, status: .queued)
     }
 
-    private nonisolated func recordClassification(_ request: ChatRequest, _ intent: Intent, sessionID: String, messageID: String) async throws {
+    private nonisolated func recordClassification(_ request: ChatRequest, _ intent: Intent, sessionID: String, messageID: String) throws {
         let clipped = request.message.count > Self.maxSignalMessageCharacters
         var fields: JSONObject = [
             "message": .string(clipped ? String(request.message.prefix(Self.maxSignalMessageCharacters)) : request.message),

@@ -11,13 +11,14 @@ final class ConnectionRegistry: Sendable {
         var busy = 0
         var draining = false
         var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waiting for any connection to close (the accept loop, out of descriptors).
+        var closeWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
 
     private let state = Locked(State())
 
     var count: Int { state.withLock { $0.connections.count } }
-    var upgradedCount: Int { state.withLock { $0.upgraded.count } }
     var isDraining: Bool { state.withLock { $0.draining } }
 
     func open(_ fd: Int32) {
@@ -29,9 +30,30 @@ final class ConnectionRegistry: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.connections.removeValue(forKey: fd) == false { state.busy -= 1 }
             state.upgraded.remove(fd)
-            return state.takeIdleWaitersIfQuiet()
+            defer { state.closeWaiters = [:] }
+            return state.takeIdleWaitersIfQuiet() + state.closeWaiters.values
         }
         waiters.forEach { $0.resume() }
+    }
+
+    /// Returns when a connection closes (its descriptor comes free), or at once if none is open.
+    func waitForAClose() async {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    guard !Task.isCancelled, !state.connections.isEmpty else { return true }
+                    state.closeWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.closeWaiters.removeValue(forKey: id) }?.resume()
+        }
     }
 
     /// Marks the connection as waiting for (`true`) or reading/answering (`false`) a request.

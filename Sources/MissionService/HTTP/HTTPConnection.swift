@@ -16,11 +16,12 @@ struct HTTPConnection: Sendable {
     private let box: SocketBox
     private let server: HTTPServer
     private var socket: TCPSocket { box.socket }
-    private var configuration: HTTPServer.Configuration { server.configuration }
+    private let configuration: HTTPServer.Configuration
 
     init(socket: TCPSocket, server: HTTPServer) {
         box = SocketBox(socket: socket)
         self.server = server
+        configuration = server.configuration
     }
 
     private enum Outcome {

@@ -25,10 +25,6 @@ public struct HTTPResponse: Sendable {
         json(status, ["error": .object(["code": .string(code), "message": .string(message)])], headers: headers)
     }
 
-    public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
-    }
-
     /// The status line and headers (RFC 9112 §4, §6.3): always a `Content-Length`, even for
     /// HEAD (the length the GET would have); `Connection: close` when the connection ends.
     func serializedHead(date: String, keepAlive: Bool) -> [UInt8] {

@@ -44,9 +44,14 @@ public actor HTTPServer {
                 do {
                     socket = try await listener.accept()
                 } catch let error as SocketError {
-                    // Out of descriptors (EMFILE/ENFILE) and the like: back off rather than spin.
-                    report("accept failed: \(error); retrying in 100 ms")
-                    try await Task.sleep(for: .milliseconds(100))
+                    // Out of descriptors (EMFILE/ENFILE) and the like: retry once one of our
+                    // connections frees its descriptor. With none open, only time can help.
+                    report("accept failed: \(error); retrying when a connection closes")
+                    if registry.count > 0 {
+                        await registry.waitForAClose()
+                    } else {
+                        try await Task.sleep(for: Self.acceptRetryDelay)
+                    }
                     continue
                 }
                 guard registry.count < configuration.maxConnections else {
@@ -70,6 +75,9 @@ public actor HTTPServer {
     public nonisolated func waitUntilQuiet() async {
         await registry.waitUntilQuiet()
     }
+
+    /// After a failed accept with no connection of ours open (the descriptors are used elsewhere).
+    static let acceptRetryDelay: Duration = .milliseconds(100)
 
     static func tooManyConnections(date: String) -> [UInt8] {
         var response = HTTPResponse.error(503, "too_many_connections", "the server has too many open connections; retry shortly")

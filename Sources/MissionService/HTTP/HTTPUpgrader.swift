@@ -28,7 +28,6 @@ public final class WebSocketSocket: @unchecked Sendable {
     }
 
     public func writeNow(_ bytes: [UInt8]) { socket.writeNow(bytes) }
-    public func shutdownWriting() { socket.shutdownWriting() }
     /// Wakes a task blocked reading, which then sees end of stream.
     public func shutdownReading() { socket.shutdownReading() }
 }

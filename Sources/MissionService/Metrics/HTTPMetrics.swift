@@ -12,13 +12,14 @@ public final class HTTPMetrics: Sendable {
     }
 
     private let state = Locked(State())
+    private static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
     public init() {}
 
     public func record(_ exchange: HTTPExchange) {
         let route = exchange.route ?? "unmatched"
         // Only known methods become label values: a client must not grow the series set.
-        let method = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"].contains(exchange.method) ? exchange.method : "other"
+        let method = Self.knownMethods.contains(exchange.method) ? exchange.method : "other"
         state.withLock { state in
             state.requests[Key(route: route, method: method, status: exchange.status), default: 0] += 1
             state.durations[route, default: Histogram(bounds: Histogram.requestSeconds)].observe(exchange.seconds)

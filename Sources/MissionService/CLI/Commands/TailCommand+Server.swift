@@ -12,6 +12,20 @@ extension TailCommand {
         guard let host = server.base.host, server.base.scheme == "http" else {
             throw CommandFailure("tail --server needs an http:// URL (the WebSocket is ws:// on the same port)")
         }
+        let room = which == "signals" ? "signals" : mission.map { "mission:\($0)" } ?? "missions"
+        var start = since
+        if let mission, since == nil || !follow {
+            // One mission's past records come from its events endpoint (one request): all of
+            // them after --since, or the last 10; following goes on over the WebSocket from there.
+            let events = try await server.request("GET", "/api/missions/\(mission)/events", query: [("since", String(since ?? 0))])
+                .body.objectValue?["events"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let shown = since == nil ? Array(events.suffix(defaultCount)) : events
+            if !follow {
+                for record in shown { show(LogEntry(seq: record["seq"]?.intValue ?? 0, line: JSONWriter.encode(record), record: record)) }
+                return ExitStatus.success
+            }
+            start = (shown.first?["seq"]?.intValue).map { $0 - 1 } ?? 0
+        }
         let port = server.base.port ?? 80
         var headers: [String: String] = [:]
         if let token = server.token { headers["Authorization"] = "Bearer \(token)" }
@@ -19,7 +33,6 @@ extension TailCommand {
         defer { loop.stop() }
         let client = try await WebSocketClient.connect(host: host, port: port, target: "/ws", headers: headers, loop: loop)
         let hello = try await Self.nextJSON(client)
-        let room = which == "signals" ? "signals" : mission.map { "mission:\($0)" } ?? "missions"
         // Where the log stands now: hello tells for missions.jsonl; a snapshot tells for signals.
         var end = hello["seq"]?.intValue ?? 0
         if which == "signals" {
@@ -27,28 +40,14 @@ extension TailCommand {
             end = try await Self.waitFor("snapshot", client)["seq"]?.intValue ?? 0
             try await client.send(JSONWriter.string(.object(["op": .string("unsubscribe"), "room": .string("signals")])))
         }
-        var start = since ?? max(0, end - defaultCount)
-        if let mission, since == nil {
-            // The last 10 of one mission's records: its events endpoint knows where they start.
-            let events = try await server.request("GET", "/api/missions/\(mission)/events").body.objectValue?["events"]?.arrayValue ?? []
-            start = events.count > defaultCount ? (events[events.count - defaultCount - 1].objectValue?["seq"]?.intValue ?? 0) : 0
-        }
-        if !follow, let mission {
-            for event in try await server.request("GET", "/api/missions/\(mission)/events", query: [("since", String(start))]).body.objectValue?["events"]?.arrayValue ?? [] {
-                if let record = event.objectValue, let seq = record["seq"]?.intValue {
-                    show(LogEntry(seq: seq, line: JSONWriter.encode(record), record: record))
-                }
-            }
+        let first = start ?? max(0, end - defaultCount)
+        guard follow || first < end else {
             await client.close()
             return ExitStatus.success
         }
-        guard follow || start < end else {
-            await client.close()
-            return ExitStatus.success
-        }
-        try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string(room), "since": .int(start)])))
+        try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string(room), "since": .int(first)])))
         let signals = ProcessSignals.stream()
-        let (first, last) = (start, end)
+        let last = end
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in signals { break }
