@@ -38,22 +38,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Returns when a connection closes (its descriptor comes free), or at once if none is open.
     func waitForAClose() async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    guard !Task.isCancelled, !state.connections.isEmpty else { return true }
-                    state.closeWaiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.closeWaiters.removeValue(forKey: id) }?.resume()
-        }
+        await wait(in: \.closeWaiters) { $0.connections.isEmpty }
     }
 
     /// Marks the connection as waiting for (`true`) or reading/answering (`false`) a request.
@@ -88,21 +73,27 @@ final class ConnectionRegistry: Sendable {
     /// Returns once no connection is in the middle of a request and every upgraded one has
     /// ended (after `drain` they end at once, saying goodbye).
     func waitUntilQuiet() async {
+        await wait(in: \.idleWaiters) { $0.busy == 0 && $0.upgraded.isEmpty }
+    }
+
+    /// Waits in `waiters` (resumed by whoever changes the state) unless `ready` holds already;
+    /// cancellation ends the wait.
+    private func wait(in waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable, unless ready: @escaping @Sendable (State) -> Bool) async {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let quiet = state.withLock { state -> Bool in
-                    guard !Task.isCancelled, state.busy > 0 || !state.upgraded.isEmpty else { return true }
-                    state.idleWaiters[id] = continuation
+                let now = state.withLock { state -> Bool in
+                    guard !Task.isCancelled, !ready(state) else { return true }
+                    state[keyPath: waiters][id] = continuation
                     return false
                 }
-                if quiet { continuation.resume() }
+                if now { continuation.resume() }
             }
         } onCancel: {
-            state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
+            state.withLock { $0[keyPath: waiters].removeValue(forKey: id) }?.resume()
         }
     }
 }
