@@ -1,7 +1,7 @@
 -- wrk script: POST /api/missions with a distinct body per request, so that each one creates a
--- mission (identical bodies would be deduplicated while the first is live).
+-- mission (identical bodies would be deduplicated while the first is live). `thread_id` is a
+-- global: `thread:set` writes the thread's globals, and a local of that name would hide it.
 local counter = 0
-local thread_id = 0
 local threads = {}
 
 function setup(thread)

@@ -80,29 +80,13 @@ enum LiveBenchmark {
             await publisher.close()
             return
         }
-        let socket = try await TCPSocket.connect(host: "127.0.0.1", port: options.port, loop: loop)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
-        defer { buffer.deallocate() }
+        let client = try await BenchHTTPClient(port: options.port, loop: loop)
         for n in 0..<options.events {
             try await Task.sleep(until: next)
             next += interval
             let body = #"{"mission_id":"\#(options.mission ?? "")","event":"progress","phase":"bench","message":"\#(n)","metadata":{"sent_ns":\#(EventLoop.now())}}"#
-            let request = "POST /api/internal/mission-event HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            try await socket.write(Array(request.utf8))
-            // The answer is small and whole: read until its body is in.
-            var answer: [UInt8] = []
-            while true {
-                let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: .seconds(30)))
-                guard count > 0 else { throw SocketError.peerGone }
-                answer += buffer[0..<count]
-                if let end = answer.firstRange(of: Array("\r\n\r\n".utf8)),
-                   let length = String(decoding: answer[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
-                    .first(where: { $0.lowercased().hasPrefix("content-length:") }).flatMap({ Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
-                   answer.count >= end.upperBound + length {
-                    guard answer.starts(with: Array("HTTP/1.1 200".utf8)) else { throw BenchError.failed(String(decoding: answer, as: UTF8.self)) }
-                    break
-                }
-            }
+            let answer = try await client.post("/api/internal/mission-event", json: body)
+            guard answer.status == 200 else { throw BenchError.failed(String(decoding: answer.body, as: UTF8.self)) }
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -18,9 +18,23 @@ if what == "generate" {
     exit(0)
 }
 
+func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
+
+if what == "e2e" || what == "e2e-reference" {
+    // For scripts/bench: `e2e` against a server it started, `e2e-reference` in this process.
+    let missions = Int(option("--missions") ?? "") ?? 10_000
+    let connections = Int(option("--connections") ?? "") ?? 64
+    if what == "e2e" {
+        try await EndToEndBenchmark.run(port: Int(option("--port") ?? "") ?? 8080, pid: Int32(option("--pid") ?? "") ?? 0,
+                                        missions: missions, connections: connections)
+    } else {
+        try await EndToEndBenchmark.reference(directory: directory, missions: missions, concurrency: connections)
+    }
+    exit(0)
+}
+
 if what == "ws" || what == "ws-cycles" {
     // For scripts/bench-ws, against a server that scripts/bench-ws started.
-    func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
     let port = Int(option("--port") ?? "") ?? 8080
     let reference = arguments.contains("--reference")
     if what == "ws-cycles" {

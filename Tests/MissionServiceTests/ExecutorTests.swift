@@ -30,6 +30,19 @@ struct SlowTool: MissionTool {
     }
 }
 
+/// Notes, as it starts, its mission's status on the board, which folds synced records only.
+final class WriteAheadProbe: MissionTool {
+    let name = "probe"
+    let board = Mutex<MissionBoard?>(nil)
+    let seenAtStart = Mutex<[MissionStatus?]>([])
+
+    func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
+        let status = board.withLock { $0?.whiteboard(request.missionID)?.status }
+        seenAtStart.withLock { $0.append(status) }
+        return ExecutionResult(success: true, finalAnswer: "probed", toolsUsed: [name])
+    }
+}
+
 /// A runtime on a temporary data directory with fast retries; closed by `finish`.
 struct Harness {
     let dir: TemporaryDirectory
@@ -83,6 +96,18 @@ struct Harness {
         let executed = parse(h.dir.lines("learning_signals.jsonl")[1])
         #expect(executed["success"] == .bool(true))
         #expect(executed["attempt"] == .int(1))
+    }
+
+    @Test func a_tool_acting_outside_the_process_starts_only_once_its_start_is_synced() async throws {
+        let probe = WriteAheadProbe()
+        #expect(probe.actsOutsideProcess && !EchoTool().actsOutsideProcess)
+        let h = try await Harness(tools: [probe])
+        probe.board.withLock { $0 = h.runtime.store.board }
+        var ids: [String] = []
+        for n in 0..<20 { ids.append(try await h.submit("probe", "write-ahead \(n)").whiteboard.missionID) }
+        for id in ids { #expect(await h.waitForTerminal(id)?.status == .completed) }
+        await h.finish()
+        #expect(probe.seenAtStart.withLock { $0 } == Array(repeating: .active, count: 20))
     }
 
     @Test func failures_are_retried_with_backoff_until_success() async throws {

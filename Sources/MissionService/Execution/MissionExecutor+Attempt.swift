@@ -16,8 +16,15 @@ extension MissionExecutor {
             return
         }
         let attempt = board.attempts + 1
+        let tool = tools.tool(for: objective.type)
         do {
-            try await record(id, .status(StatusUpdate(status: .active, reason: "execution_started", attempt: attempt)))
+            let start = MissionEvent(timestamp: configuration.now(), missionID: id,
+                                     body: .status(StatusUpdate(status: .active, reason: "execution_started", attempt: attempt)))
+            if tool?.actsOutsideProcess ?? false {
+                try await store.append([start])
+            } else {
+                try await store.enqueue([start])
+            }
         } catch {
             configuration.report("mission \(id): could not record its start, left queued: \(error)")
             await queue.finish(id)
@@ -25,7 +32,7 @@ extension MissionExecutor {
         }
         let started = ContinuousClock.now
         let end: AttemptEnd
-        if let tool = tools.tool(for: objective.type) {
+        if let tool {
             let request = ToolRequest(missionID: id, objective: objective, constraints: constraints, attempt: attempt)
             end = await supervise(tool, request, signal: lease.signal, limit: constraints.maxDurationSeconds)
         } else {
@@ -51,8 +58,9 @@ extension MissionExecutor {
     /// stop signal; whichever ends first decides, and the rest are cancelled.
     nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
                                limit: Double) async -> AttemptEnd {
+        // Synced with the attempt's end (or a later record): nobody sees them before the sync.
         let events = ToolEvents { [store, now = configuration.now] body in
-            try await store.append([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
+            try await store.enqueue([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
         }
         return await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {

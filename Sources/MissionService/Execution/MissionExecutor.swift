@@ -1,9 +1,12 @@
 /// Runs queued missions: N workers, each a child of the one task group `run()` owns.
 ///
 /// Per attempt: `active` → tool → `completed` / `failed` (or back to `queued` for a retry after
-/// exponential backoff), each step a durable record, plus a `mission_executed` signal. The tool
-/// runs under a supervisor that enforces `max_duration_seconds` and listens for `cancel` and
-/// shutdown; all three reach the tool as task cancellation.
+/// exponential backoff), each step a log record, plus a `mission_executed` signal. The end of an
+/// attempt is synced before the mission leaves the queue; the start is synced before a tool
+/// that acts outside the process begins (write-ahead), and tool events ride along with the
+/// next sync, so an in-process mission costs one sync. The tool runs under a supervisor that
+/// enforces `max_duration_seconds` and listens for `cancel` and shutdown; all three reach the
+/// tool as task cancellation.
 public actor MissionExecutor {
     public struct Configuration: Sendable {
         public var workers = 4

@@ -68,6 +68,17 @@ public final class JSONLLog: Sendable {
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let onCommit: (@Sendable ([LogEntry]) -> Void)?
 
+    /// What the writer thread is doing, so that a submit wakes it only when it must.
+    enum WriterState {
+        /// Writing, or about to look at `pending` again: no wake needed.
+        case busy
+        /// Waiting for any record.
+        case idle
+        /// Waiting for company for records nobody waits for: only a waited record or a close
+        /// cuts the wait short.
+        case lingering
+    }
+
     struct Pending {
         var entries: [LogEntry]
         var bytes: Int
@@ -83,7 +94,7 @@ public final class JSONLLog: Sendable {
         var endOffset: Int
         var pending: [Pending] = []
         var pendingBytes = 0
-        var writerWaiting = false
+        var writer = WriterState.busy
         var writerRunning = false
         var closed = false
         var failure: LogError?
@@ -94,6 +105,18 @@ public final class JSONLLog: Sendable {
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var blockingClosers: [DispatchSemaphore] = []
         var stats = Stats()
+
+        /// Whether a submit (with someone waiting for it, or not) or a close must wake the
+        /// writer; if so, it counts as awake from here on.
+        mutating func wakesWriter(waited: Bool) -> Bool {
+            switch writer {
+            case .busy: return false
+            case .lingering where !waited: return false
+            case .idle, .lingering:
+                writer = .busy
+                return true
+            }
+        }
 
         /// Closed and drained: no record will ever be committed again.
         var isFinished: Bool { closed && !writerRunning }
@@ -236,6 +259,9 @@ public final class JSONLLog: Sendable {
         return state.withLock { ($0.nextSeq - records.count)...($0.nextSeq - 1) }
     }
 
+    /// Bytes queued for the writer and not yet taken into a batch.
+    public var queuedBytes: Int { state.withLock { $0.pendingBytes } }
+
     /// Waits until every record appended or enqueued so far is synced.
     public func flush() async {
         let last = state.withLock { $0.nextSeq - 1 }
@@ -273,8 +299,7 @@ public final class JSONLLog: Sendable {
             }
             state.pending.append(Pending(entries: entries, bytes: bytes, continuation: continuation))
             state.pendingBytes += bytes
-            defer { state.writerWaiting = false }
-            return .success(state.writerWaiting)
+            return .success(state.wakesWriter(waited: continuation != nil))
         }
     }
 
@@ -307,12 +332,13 @@ public final class JSONLLog: Sendable {
         while bytes < limits.maxBatchBytes / 2 {
             let (closing, idle) = state.withLock { state in
                 let idle = !state.closed && state.pending.isEmpty
-                if idle { state.writerWaiting = true }
+                // Records nobody waits for join quietly: only a waited one or a close wakes it.
+                state.writer = .lingering
                 return (state.closed, idle)
             }
-            if idle, wakeWriter.wait(timeout: deadline) == .timedOut {
+            if !idle || wakeWriter.wait(timeout: deadline) == .timedOut {
                 // A signal that raced with the timeout only makes the writer's next wait return early.
-                state.withLock { $0.writerWaiting = false }
+                state.withLock { $0.writer = .busy }
             }
             let (more, waited) = state.withLock { state -> ([Pending], Bool) in
                 var more: [Pending] = []
@@ -332,7 +358,7 @@ public final class JSONLLog: Sendable {
             let batch: [Pending]? = state.withLock { state in
                 if state.pending.isEmpty {
                     if state.closed { return nil }
-                    state.writerWaiting = true
+                    state.writer = .idle
                     return []
                 }
                 if state.pendingBytes <= limits.maxBatchBytes {
@@ -429,8 +455,7 @@ public final class JSONLLog: Sendable {
     public func close() async {
         let (wake, running) = state.withLock { state in
             state.closed = true
-            defer { state.writerWaiting = false }
-            return (state.writerWaiting, state.writerRunning)
+            return (state.wakesWriter(waited: true), state.writerRunning)
         }
         if wake { wakeWriter.signal() }
         if running {
@@ -457,8 +482,7 @@ public final class JSONLLog: Sendable {
         let (wake, running) = state.withLock { state in
             state.closed = true
             if state.writerRunning { state.blockingClosers.append(semaphore) }
-            defer { state.writerWaiting = false }
-            return (state.writerWaiting, state.writerRunning)
+            return (state.wakesWriter(waited: true), state.writerRunning)
         }
         if wake { wakeWriter.signal() }
         if running { semaphore.wait() }

@@ -1,6 +1,7 @@
 /// `echo`: the answer is the description. For demos, tests and checking the pipeline.
 public struct EchoTool: MissionTool {
     public let name = "echo"
+    public let actsOutsideProcess = false
 
     public init() {}
 

@@ -1,13 +1,23 @@
 /// A tool runs one attempt of a mission. It reports progress and artifacts as it goes (each
-/// becomes a durable log record before the call returns) and honours task cancellation, which
-/// is how timeouts, `cancel` and shutdown reach it.
+/// becomes a log record, synced at the latest with the attempt's end, before anyone sees it)
+/// and honours task cancellation, which is how timeouts, `cancel` and shutdown reach it.
 ///
 /// Throwing fails the attempt (it is retried while attempts remain); returning a result with
 /// `success == false` is the tool's final answer and is not retried.
 public protocol MissionTool: Sendable {
     /// The `objective.type` this tool serves.
     var name: String { get }
+    /// Whether the tool acts outside this process (runs programs, contacts hosts). Such a tool
+    /// starts only once its mission's `active` record is synced (write-ahead), so that an
+    /// attempt cut short by a crash counts toward `max_attempts` after the restart, and a
+    /// mission that keeps crashing the service ends failed. A tool that only computes (`echo`)
+    /// may start at once; its start is synced with its end.
+    var actsOutsideProcess: Bool { get }
     func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult
+}
+
+extension MissionTool {
+    public var actsOutsideProcess: Bool { true }
 }
 
 public struct ToolRequest: Sendable {

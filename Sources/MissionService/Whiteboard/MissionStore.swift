@@ -26,6 +26,15 @@ public final class MissionStore: Sendable {
         }
     }
 
+    /// Queues `events` for the next group commit without waiting for their sync: for records
+    /// that a later awaited append makes durable (the log is written in order) before anyone
+    /// is told. Waits only while more than a batch is queued, so a chatty tool cannot grow
+    /// the queue without bound.
+    public func enqueue(_ events: [MissionEvent]) async throws {
+        try log.enqueue(events.map(\.record))
+        if log.queuedBytes > log.limits.maxBatchBytes { await log.flush() }
+    }
+
     public func whiteboard(_ missionID: String) -> Whiteboard? {
         board.whiteboard(missionID)
     }

@@ -46,7 +46,9 @@ enum RunCommand {
                 do {
                     for try await entry in runtime.store.log.follow(after: firstSeq - 1) where entry.record["mission_id"]?.stringValue == id {
                         Console.err(RecordFormatter.line(entry))
-                        if runtime.store.whiteboard(id)?.status.isTerminal == true, entry.record["status"] != nil { return .finished }
+                        // By the record itself: the board may already be past it (one commit can
+                        // carry a whole attempt).
+                        if entry.record["status"]?.stringValue.flatMap(MissionStatus.init(rawValue:))?.isTerminal == true { return .finished }
                     }
                 } catch {
                     Console.err("mission \(id): cannot follow the log: \(error)")
