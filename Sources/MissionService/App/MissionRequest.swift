@@ -29,7 +29,7 @@ public struct MissionRequest: Sendable, Hashable {
         guard tools.tool(for: objective.type) != nil else {
             throw .invalid("objective.type '\(objective.type)' has no tool here; use one of: \(tools.names.joined(separator: ", "))")
         }
-        guard !objective.description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !objective.description.allSatisfy(\.isWhitespace) else {
             throw .invalid("objective.description is empty; say what the mission should do")
         }
         guard objective.description.utf8.count <= Self.maxDescriptionBytes else {

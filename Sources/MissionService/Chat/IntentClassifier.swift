@@ -17,7 +17,7 @@ public enum IntentClassifier {
         """
 
     public static func classify(_ message: String) -> Intent {
-        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed(message, \.isWhitespace)
         if text.isEmpty {
             return Intent(name: .empty, confidence: 1, reason: "the message is empty", action: .reply("Your message was empty. " + capabilities))
         }
@@ -109,7 +109,6 @@ public enum IntentClassifier {
         let urls = httpURLs(in: text)
         guard !urls.isEmpty else { return nil }
         let hosts = self.hosts(of: urls)
-        let negations: Set<String> = ["don't", "dont", "do not", "never", "not"]
         if let first = words.lower.first, negations.contains(first) || words.lowerText.hasPrefix("do not ") {
             return Intent(name: .unclear, confidence: 0.5, reason: "mentions \(hosts.joined(separator: ", ")) but says not to",
                           action: .reply("I will leave \(hosts.joined(separator: ", ")) alone. " + capabilities))
@@ -120,8 +119,7 @@ public enum IntentClassifier {
     }
 
     static func smallTalk(_ words: Words) -> Intent? {
-        let greetings: Set<String> = ["hi", "hello", "hey", "hiya", "howdy", "yo", "hola", "greetings", "morning", "evening", "good"]
-        guard let first = words.lower.first?.trimmingCharacters(in: .punctuationCharacters), greetings.contains(first), words.lower.count <= 4 else { return nil }
+        guard let first = words.lower.first.map({ trimmed($0, \.isPunctuation) }), greetings.contains(first), words.lower.count <= 4 else { return nil }
         return Intent(name: .greeting, confidence: 0.9, reason: "a greeting", action: .reply("Hello! " + capabilities))
     }
 
@@ -132,18 +130,33 @@ public enum IntentClassifier {
 
     // MARK: Helpers
 
+    // Built once: the classifier runs on every chat message (and millions of times when fuzzed).
+    static let negations: Set<String> = ["don't", "dont", "do not", "never", "not"]
+    static let greetings: Set<String> = ["hi", "hello", "hey", "hiya", "howdy", "yo", "hola", "greetings", "morning", "evening", "good"]
+    /// Words around an id that are never one.
+    static let notIDs: Set<String> = ["of", "for", "on", "mission", "the", "job", "id", "please", "is", "doing", "going", "how", "what",
+                                      "status", "my", "with", "it", "done", "now"]
+    static let idPunctuation = Set("?!.,;:\"'()[]<>")
+    static let urlPunctuation = Set("()[]<>\"',;!?")
+
+    /// `text` without the characters matching `drop` at either end; in Swift rather than
+    /// Foundation's `trimmingCharacters`, which bridges through NSString (several times slower).
+    static func trimmed(_ text: some StringProtocol, _ drop: (Character) -> Bool) -> String {
+        guard let first = text.firstIndex(where: { !drop($0) }), let last = text.lastIndex(where: { !drop($0) }) else { return "" }
+        return String(text[first...last])
+    }
+
     /// The first word from `start` on that looks like a mission id (punctuation trimmed).
     static func missionID(in words: Words, from start: Int) -> String? {
-        let skip: Set<String> = ["of", "for", "on", "mission", "the", "job", "id", "please", "is", "doing", "going", "how", "what", "status", "my", "with", "it", "done", "now"]
         for word in words.original.dropFirst(start) {
-            let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: "?!.,;:\"'()[]<>"))
-            if httpURL(trimmed) != nil { continue }
-            let lower = trimmed.lowercased()
+            let bare = trimmed(word) { idPunctuation.contains($0) }
+            if httpURL(bare) != nil { continue }
+            let lower = bare.lowercased()
             if lower.hasPrefix("m-") || lower.contains("-") && lower.count >= 8 {
-                if MissionID.isPlausible(trimmed) { return trimmed }
+                if MissionID.isPlausible(bare) { return bare }
             }
-            if !skip.contains(lower), trimmed.count >= 6, MissionID.isPlausible(trimmed), trimmed.contains(where: \.isNumber) {
-                return trimmed
+            if !notIDs.contains(lower), bare.count >= 6, MissionID.isPlausible(bare), bare.contains(where: \.isNumber) {
+                return bare
             }
         }
         return nil
@@ -160,8 +173,8 @@ public enum IntentClassifier {
     }
 
     static func httpURL(_ word: String) -> URL? {
-        let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: "()[]<>\"',;!?"))
-        let cleaned = trimmed.hasSuffix(".") ? String(trimmed.dropLast()) : trimmed
+        let bare = trimmed(word) { urlPunctuation.contains($0) }
+        let cleaned = bare.hasSuffix(".") ? String(bare.dropLast()) : bare
         let lower = cleaned.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
               let url = URL(string: cleaned), let host = url.host, !host.isEmpty,
@@ -190,7 +203,7 @@ public enum IntentClassifier {
                 remainder = remainder.drop(while: { $0.isWhitespace })
                 remainder = remainder.drop(while: { !$0.isWhitespace })
             }
-            return remainder.trimmingCharacters(in: .whitespacesAndNewlines)
+            return IntentClassifier.trimmed(remainder, \.isWhitespace)
         }
     }
 }

@@ -1,9 +1,12 @@
-/// Why a running mission is being stopped from outside.
+/// Why a running mission is being stopped from outside its tool.
 public enum StopReason: Sendable, Equatable {
     /// `cancel ID`: the mission ends `cancelled`.
     case user
     /// Shutdown past its grace period: the mission goes back to `queued` (reason `interrupted`).
     case shutdown
+    /// The attempt ran past `max_duration_seconds`: it fails (reason `timeout`) and is retried
+    /// while attempts remain.
+    case timeout
 }
 
 /// A one-shot signal a running mission's supervisor waits on; `fire` may come from any task.

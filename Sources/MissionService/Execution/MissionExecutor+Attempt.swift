@@ -3,7 +3,7 @@ extension MissionExecutor {
     enum AttemptEnd: Sendable {
         case finished(ExecutionResult)
         case failed(String)
-        case timedOut(Double)
+        /// Cancelled, shut down, or past `max_duration_seconds` (`.timeout`).
         case stopped(StopReason)
     }
 
@@ -54,10 +54,13 @@ extension MissionExecutor {
         }
     }
 
-    /// Runs the tool as one child of a group whose other children are the deadline and the
-    /// stop signal; whichever ends first decides, and the rest are cancelled.
+    /// Runs the tool as one child of a group whose other child waits for the stop signal, which
+    /// `cancel`, shutdown or the attempt's deadline fires; whichever ends first decides, and the
+    /// other is cancelled.
     nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
                                limit: Double) async -> AttemptEnd {
+        let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
+        defer { deadlines.remove(deadline) }
         // Synced with the attempt's end (or a later record): nobody sees them before the sync.
         let events = ToolEvents { [store, now = configuration.now] body in
             try await store.enqueue([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
@@ -68,14 +71,6 @@ extension MissionExecutor {
                     return .finished(try await tool.run(request, events: events))
                 } catch {
                     return Task.isCancelled ? nil : .failed(String(describing: error))
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
-                    return .timedOut(limit)
-                } catch {
-                    return nil
                 }
             }
             group.addTask { await signal.wait().map(AttemptEnd.stopped) }
@@ -104,14 +99,12 @@ extension MissionExecutor {
             try await terminal(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
             await queue.finish(id)
             await executed(result.success, result.toolsUsed)
-        case .failed, .timedOut:
+        case .failed, .stopped(.timeout):
             let (reason, message): (String, String)
-            if case .timedOut(let limit) = end {
-                (reason, message) = ("timeout", "attempt \(attempt) ran past max_duration_seconds (\(JSONWriter.string(.double(limit))) s) and was cancelled")
-            } else if case .failed(let error) = end {
+            if case .failed(let error) = end {
                 (reason, message) = ("execution_failed", ExecutionResult.clip(error, ExecutionResult.maxTextBytes))
             } else {
-                preconditionFailure("unreachable")
+                (reason, message) = ("timeout", "attempt \(attempt) ran past max_duration_seconds (\(JSONWriter.string(.double(constraints.maxDurationSeconds))) s) and was cancelled")
             }
             if attempt < constraints.maxAttempts {
                 let delay = configuration.retry.delay(afterAttempt: attempt, jitter: configuration.jitter())

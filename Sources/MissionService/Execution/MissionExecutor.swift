@@ -5,8 +5,8 @@
 /// attempt is synced before the mission leaves the queue; the start is synced before a tool
 /// that acts outside the process begins (write-ahead), and tool events ride along with the
 /// next sync, so an in-process mission costs one sync. The tool runs under a supervisor that
-/// enforces `max_duration_seconds` and listens for `cancel` and shutdown; all three reach the
-/// tool as task cancellation.
+/// listens for `cancel`, shutdown and its `max_duration_seconds` deadline (one watcher task for
+/// all attempts); all three reach the tool as task cancellation.
 public actor MissionExecutor {
     public struct Configuration: Sendable {
         public var workers = 4
@@ -25,6 +25,8 @@ public actor MissionExecutor {
     public let queue: ExecutionQueue
     public let tools: ToolRegistry
     let configuration: Configuration
+    /// The running attempts' `max_duration_seconds`, watched by one child of `run()`.
+    let deadlines = AttemptDeadlines()
     private let retries: AsyncStream<Retry>
     private let retryContinuation: AsyncStream<Retry>.Continuation
 
@@ -49,6 +51,7 @@ public actor MissionExecutor {
             for _ in 0..<max(configuration.workers, 1) {
                 group.addTask { await self.workerLoop() }
             }
+            group.addTask { await self.deadlines.run() }
             for await retry in retries {
                 group.addTask {
                     do {

@@ -186,7 +186,7 @@ public struct HTTPRequestParser {
         let codings = head.tokens("transfer-encoding")
         let lengths = head.values("content-length")
             .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { HTTPRequestHead.trimmingOWS($0) }
         if !codings.isEmpty {
             guard head.version == .http11 else { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
             guard lengths.isEmpty else { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
