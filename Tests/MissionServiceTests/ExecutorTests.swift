@@ -50,12 +50,13 @@ struct Harness {
     let runner: Task<Void, Never>
 
     init(dir: TemporaryDirectory = TemporaryDirectory(), workers: Int = 2, tools: [any MissionTool] = [],
-         recover: Bool = true) async throws {
+         recover: Bool = true, maxUnsettled: Int = 1024) async throws {
         self.dir = dir
         var options = MissionRuntime.Options(dataDirectory: DataDirectory(path: dir.path))
         options.executor.workers = workers
         options.executor.retry = RetryPolicy(baseDelay: .milliseconds(20))
         options.executor.jitter = { 0.5 }
+        options.executor.maxUnsettled = maxUnsettled
         options.tools = ToolRegistry([EchoTool()] + tools)
         let runtime = try MissionRuntime(options)
         self.runtime = runtime
@@ -108,6 +109,24 @@ struct Harness {
         for id in ids { #expect(await h.waitForTerminal(id)?.status == .completed) }
         await h.finish()
         #expect(probe.seenAtStart.withLock { $0 } == Array(repeating: .active, count: 20))
+    }
+
+    @Test(arguments: [0, 1024])
+    func ended_missions_leave_the_queue_once_their_last_record_is_synced(maxUnsettled: Int) async throws {
+        let h = try await Harness(workers: 4, maxUnsettled: maxUnsettled)
+        var ids: [String] = []
+        for n in 0..<40 { ids.append(try await h.submit("echo", "settle \(n)").whiteboard.missionID) }
+        for id in ids { #expect(await h.waitForTerminal(id)?.status == .completed) }
+        // Each leaves the queue: an identical request now makes a new mission.
+        await h.runtime.queue.waitUntilIdle()
+        #expect(h.runtime.executor.unsettled.withLock { $0 } == 0)
+        let again = try await h.submit("echo", "settle 0")
+        guard case .created = again else { Issue.record("an ended mission still counted as a duplicate"); return }
+        _ = await h.waitForTerminal(again.whiteboard.missionID)
+        await h.finish()
+        let executed = h.dir.lines("learning_signals.jsonl").map { parse($0) }.filter { $0["signal_type"]?.stringValue == "mission_executed" }
+        #expect(executed.count == 41)
+        #expect(Set(executed.compactMap { $0["mission_id"]?.stringValue }).count == 41)
     }
 
     @Test func failures_are_retried_with_backoff_until_success() async throws {

@@ -89,16 +89,21 @@ extension MissionExecutor {
             try await record(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt,
                                                       completedAt: now, executionResult: result)))
         }
+        func executedSignal(_ success: Bool, _ toolsUsed: [String]) -> JSONObject {
+            ["success": .bool(success), "duration_ms": .int(durationMs), "tools_used": .strings(toolsUsed), "attempt": .int(attempt)]
+        }
         func executed(_ success: Bool, _ toolsUsed: [String]) async {
-            await emit(.missionExecuted, id, ["success": .bool(success), "duration_ms": .int(durationMs),
-                                              "tools_used": .strings(toolsUsed), "attempt": .int(attempt)])
+            await emit(.missionExecuted, id, executedSignal(success, toolsUsed))
+        }
+        /// The mission's last record: the worker does not wait for its sync (see `recordLast`).
+        func last(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
+            try await recordLast(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt, completedAt: now, executionResult: result)),
+                          then: Settlement.Signal(type: .missionExecuted, fields: executedSignal(result.success, result.toolsUsed)))
         }
         switch end {
         case .finished(let finished):
             let result = finished.clipped()
-            try await terminal(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
-            await queue.finish(id)
-            await executed(result.success, result.toolsUsed)
+            try await last(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
         case .failed, .stopped(.timeout):
             let (reason, message): (String, String)
             if case .failed(let error) = end {
@@ -115,9 +120,7 @@ extension MissionExecutor {
                 await executed(false, [toolName])
                 await emit(.missionRetried, id, ["attempt": .int(attempt), "error": .string(message), "retry_in_ms": .int(delayMs)])
             } else {
-                try await terminal(.failed, reason, ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: message))
-                await queue.finish(id)
-                await executed(false, [toolName])
+                try await last(.failed, reason, ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: message))
             }
         case .stopped(.user):
             try await terminal(.cancelled, "cancelled_by_user",

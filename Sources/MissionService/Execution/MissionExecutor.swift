@@ -1,16 +1,20 @@
 /// Runs queued missions: N workers, each a child of the one task group `run()` owns.
 ///
 /// Per attempt: `active` → tool → `completed` / `failed` (or back to `queued` for a retry after
-/// exponential backoff), each step a log record, plus a `mission_executed` signal. The end of an
-/// attempt is synced before the mission leaves the queue; the start is synced before a tool
-/// that acts outside the process begins (write-ahead), and tool events ride along with the
-/// next sync, so an in-process mission costs one sync. The tool runs under a supervisor that
+/// exponential backoff), each step a log record, plus a `mission_executed` signal. A mission
+/// leaves the queue only once its last record is synced, but its worker does not wait for that
+/// (`settle()` does): workers are bound by CPU, not by sync latency. The start is synced before
+/// a tool that acts outside the process begins (write-ahead); tool events ride along with the
+/// next sync. The tool runs under a supervisor that
 /// listens for `cancel`, shutdown and its `max_duration_seconds` deadline (one watcher task for
 /// all attempts); all three reach the tool as task cancellation.
 public actor MissionExecutor {
     public struct Configuration: Sendable {
         public var workers = 4
         public var retry = RetryPolicy()
+        /// How many ended missions may wait for their last record's sync at once (their
+        /// workers already took new ones); past it a worker waits, as if the log were slow.
+        public var maxUnsettled = 1024
         /// Source of retry jitter in [0, 1); injectable so that tests are deterministic.
         public var jitter: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public var now: @Sendable () -> Timestamp = { Timestamp.now() }
@@ -27,6 +31,9 @@ public actor MissionExecutor {
     let configuration: Configuration
     /// The running attempts' `max_duration_seconds`, watched by one child of `run()`.
     let deadlines = AttemptDeadlines()
+    /// Missions whose last record is queued, for `settle()`; `unsettled` counts them.
+    nonisolated let settlements = AsyncStream.makeStream(of: Settlement.self)
+    nonisolated let unsettled = Locked(0)
     private let retries: AsyncStream<Retry>
     private let retryContinuation: AsyncStream<Retry>.Continuation
 
@@ -52,6 +59,7 @@ public actor MissionExecutor {
                 group.addTask { await self.workerLoop() }
             }
             group.addTask { await self.deadlines.run() }
+            group.addTask { await self.settle() }
             for await retry in retries {
                 group.addTask {
                     do {

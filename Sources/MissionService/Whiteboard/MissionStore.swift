@@ -30,9 +30,12 @@ public final class MissionStore: Sendable {
     /// that a later awaited append makes durable (the log is written in order) before anyone
     /// is told. Waits only while more than a batch is queued, so a chatty tool cannot grow
     /// the queue without bound.
-    public func enqueue(_ events: [MissionEvent]) async throws {
-        try log.enqueue(events.map(\.record))
+    /// Returns the seq of the last one.
+    @discardableResult
+    public func enqueue(_ events: [MissionEvent]) async throws -> Int {
+        let seqs = try log.enqueue(events.map(\.record))
         if log.queuedBytes > log.limits.maxBatchBytes { await log.flush() }
+        return seqs.upperBound
     }
 
     public func whiteboard(_ missionID: String) -> Whiteboard? {
