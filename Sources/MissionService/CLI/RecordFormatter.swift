@@ -41,7 +41,8 @@ enum RecordFormatter {
     }
 
     static func clip(_ text: String, _ limit: Int = 200) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        // By scalar, as Foundation's replacingOccurrences did, but without bridging to NSString.
+        let flat = text.unicodeScalars.contains("\n") ? String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" ? " " : $0 })) : text
         return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
     }
 }

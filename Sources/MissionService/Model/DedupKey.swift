@@ -35,7 +35,6 @@ public enum DedupKey {
     }
 
     static func hex(_ value: UInt128) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 32 - digits.count) + digits
+        HexDigits.string(value)
     }
 }

@@ -18,8 +18,7 @@ public enum MissionID {
     }
 
     static func random(prefix: String, using generator: inout some RandomNumberGenerator) -> String {
-        let digits = String(generator.next() as UInt64, radix: 16)
-        return prefix + String(repeating: "0", count: 16 - digits.count) + digits
+        HexDigits.string(generator.next() as UInt64, prefix: prefix)
     }
 
     /// Whether `text` looks like an identifier this service could have issued; also accepts

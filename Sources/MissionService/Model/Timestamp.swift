@@ -28,14 +28,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let (year, month, day) = Self.civil(fromDays: days)
         var out = [UInt8]()
         out.reserveCapacity(24)
+        // The last `width` decimal digits, straight into `out` (no array per field).
         func put(_ value: Int64, width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var v = value
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
             }
-            out.append(contentsOf: digits)
         }
         put(year, width: 4); out.append(UInt8(ascii: "-"))
         put(month, width: 2); out.append(UInt8(ascii: "-"))
