@@ -2,7 +2,8 @@ import Foundation
 import MissionService
 
 /// `/ws` delivery latency (issue 6): N subscribers, one publisher at R events/s; each event
-/// carries the publisher's CLOCK_MONOTONIC time, each subscriber notes its own on receipt.
+/// carries the publisher's CLOCK_MONOTONIC time, each subscriber notes its own on receipt. The
+/// subscribers are plain sockets read by one thread (`RawSubscribers`).
 /// Against `mission serve` the publisher POSTs /api/internal/mission-event (durable: fsync
 /// before fan-out); against the reference (`--reference`, scripts/ws_reference.py) it sends
 /// the event over its own WebSocket for the server to broadcast.
@@ -20,31 +21,14 @@ enum LiveBenchmark {
         let loop = try EventLoop()
         defer { loop.stop() }
         let target = options.reference ? "/" : "/ws?room=mission:\(options.mission ?? "")"
-        var clients: [WebSocketClient] = []
-        for start in stride(from: 0, to: options.subscribers, by: 50) {
-            try await withThrowingTaskGroup(of: WebSocketClient.self) { group in
-                for _ in start..<min(start + 50, options.subscribers) {
-                    group.addTask {
-                        let client = try await WebSocketClient.connect(host: "127.0.0.1", port: options.port, target: target, loop: loop)
-                        // Ready once subscribed: hello (and, for ours, the snapshot) has arrived.
-                        for _ in 0..<(options.reference ? 1 : 2) { _ = try await client.receive(deadline: EventLoop.deadline(after: .seconds(30))) }
-                        return client
-                    }
-                }
-                for try await client in group { clients.append(client) }
-            }
-        }
+        // Ready once subscribed: hello (and, for ours, the snapshot) has arrived.
+        let subscribers = try RawSubscribers(port: options.port, target: target, count: options.subscribers,
+                                             framesBeforeReady: options.reference ? 1 : 2)
         let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for client in clients {
-                group.addTask {
-                    var latencies: [Double] = []
-                    latencies.reserveCapacity(options.events)
-                    while latencies.count < options.events {
-                        guard case .text(let text) = try await client.receive(deadline: EventLoop.deadline(after: .seconds(60))) else { break }
-                        let now = EventLoop.now()
-                        if let sent = sentTime(in: text) { latencies.append(Double(now - sent) / 1e6) }
-                    }
-                    return latencies
+            group.addTask {
+                // One thread polls every subscriber, off the pool the publisher runs on.
+                try await withCheckedThrowingContinuation { continuation in
+                    Thread { continuation.resume(with: Result { try subscribers.receive(events: options.events, seconds: 60) }) }.start()
                 }
             }
             group.addTask {
@@ -55,7 +39,6 @@ enum LiveBenchmark {
             for try await part in group { all += part }
             return all
         }
-        for client in clients { await client.close() }
         let sorted = samples.sorted()
         func percentile(_ p: Double) -> String {
             sorted.isEmpty ? "-" : Measure.format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))], 2)
