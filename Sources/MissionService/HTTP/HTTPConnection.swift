@@ -62,6 +62,9 @@ struct HTTPConnection: Sendable {
         var parser: HTTPRequestParser
         var output: [UInt8] = []
         var served = 0
+        /// An answer went out since the last read: a keep-alive client sends its next request
+        /// only after reading it, so the next read starts by waiting.
+        var wroteSinceRead = false
     }
 
     private func serveOne(_ session: inout Session) async throws -> Outcome {
@@ -142,6 +145,7 @@ struct HTTPConnection: Sendable {
                 return nil
             case .needMoreData:
                 try await flush(&session)
+                let answered = session.wroteSinceRead && session.parser.isIdle
                 let deadline: UInt64
                 if session.parser.isIdle {
                     if server.registry.setIdle(socket.fd, true) {
@@ -158,7 +162,7 @@ struct HTTPConnection: Sendable {
                     deadline = headerDeadline!
                 }
                 do {
-                    guard try await receive(&session, deadline: deadline) else { return nil }
+                    guard try await receive(&session, deadline: deadline, waitFirst: answered) else { return nil }
                 } catch SocketError.timedOut where !session.parser.isIdle {
                     var response = HTTPResponse.error(408, "request_timeout", "the request headers did not arrive within \(configuration.headerTimeout)")
                     response.closeConnection = true
@@ -173,8 +177,9 @@ struct HTTPConnection: Sendable {
     }
 
     /// Reads more input into the parser; false at end of stream.
-    private func receive(_ session: inout Session, deadline: UInt64) async throws -> Bool {
-        let count = try await socket.read(into: session.buffer, deadline: deadline)
+    private func receive(_ session: inout Session, deadline: UInt64, waitFirst: Bool = false) async throws -> Bool {
+        let count = try await socket.read(into: session.buffer, deadline: deadline, waitFirst: waitFirst)
+        session.wroteSinceRead = false
         guard count > 0 else { return false }
         session.parser.append(UnsafeRawBufferPointer(rebasing: session.buffer[0..<count]))
         return true
@@ -196,6 +201,7 @@ struct HTTPConnection: Sendable {
         guard !session.output.isEmpty else { return }
         try await socket.write(session.output, deadline: EventLoop.deadline(after: configuration.ioTimeout))
         session.output.removeAll(keepingCapacity: true)
+        session.wroteSinceRead = true
     }
 
     /// Stops sending, then reads and drops what the client still sends (up to a limit), so

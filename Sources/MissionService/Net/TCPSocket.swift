@@ -45,7 +45,12 @@ public final class TCPSocket {
 
     /// Reads what is available (up to `buffer`'s size) into `buffer`, waiting for at least one
     /// byte. Returns the count, 0 at end of stream; throws `SocketError.timedOut` after `deadline`.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64? = nil) async throws -> Int {
+    /// `waitFirst` skips the first `recv` when it would almost surely find nothing (a
+    /// keep-alive client that has just been answered): one system call less per request.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64? = nil, waitFirst: Bool = false) async throws -> Int {
+        if waitFirst {
+            guard try await loop.wait(fd, for: .read, deadline: deadline) == .ready else { throw SocketError.timedOut }
+        }
         while true {
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
             if count >= 0 { return count }
