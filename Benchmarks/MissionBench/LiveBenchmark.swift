@@ -80,16 +80,16 @@ enum LiveBenchmark {
         return UInt64(rest.prefix { $0.isNumber })
     }
 
-    /// Connects and disconnects `cycles` clients (20 at a time), printing the server's resident
-    /// memory as it goes: it must stay flat.
-    static func cycles(port: Int, pid: Int32, cycles: Int, reference: Bool) async throws {
+    /// Connects and disconnects `cycles` clients (`batch` at a time), printing the server's
+    /// resident memory as it goes: it must stay flat.
+    static func cycles(port: Int, pid: Int32, cycles: Int, batch size: Int = 20, reference: Bool) async throws {
         let loop = try EventLoop()
         defer { loop.stop() }
         let target = reference ? "/" : "/ws?room=missions"
         var fields: [(String, String)] = [("start_mb", Measure.format(rss(of: pid), 1))]
         var done = 0
         while done < cycles {
-            let batch = min(20, cycles - done)
+            let batch = min(size, cycles - done)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<batch {
                     group.addTask {
@@ -101,9 +101,10 @@ enum LiveBenchmark {
                 try await group.waitForAll()
             }
             done += batch
-            if done == 1000 || done == cycles { fields.append(("after_\(done)_mb", Measure.format(rss(of: pid), 1))) }
+            if done == max(1000, size) || done == cycles { fields.append(("after_\(done)_mb", Measure.format(rss(of: pid), 1))) }
         }
-        print((["ws_cycles", "server=\(reference ? "python-websockets" : "mission")", "cycles=\(cycles)"] + fields.map { "\($0.0)=\($0.1)" }).joined(separator: "  "))
+        print((["ws_cycles", "server=\(reference ? "python-websockets" : "mission")", "cycles=\(cycles)", "batch=\(size)"]
+               + fields.map { "\($0.0)=\($0.1)" }).joined(separator: "  "))
     }
 
     static func rss(of pid: Int32) -> Double {

@@ -38,7 +38,8 @@ if what == "ws" || what == "ws-cycles" {
     let port = Int(option("--port") ?? "") ?? 8080
     let reference = arguments.contains("--reference")
     if what == "ws-cycles" {
-        try await LiveBenchmark.cycles(port: port, pid: Int32(option("--pid") ?? "") ?? 0, cycles: Int(option("--cycles") ?? "") ?? 10_000, reference: reference)
+        try await LiveBenchmark.cycles(port: port, pid: Int32(option("--pid") ?? "") ?? 0, cycles: Int(option("--cycles") ?? "") ?? 10_000,
+                                       batch: Int(option("--batch") ?? "") ?? 20, reference: reference)
     } else {
         try await LiveBenchmark.run(LiveBenchmark.Options(port: port, mission: option("--mission"), subscribers: Int(option("--subscribers") ?? "") ?? 50,
                                                           events: Int(option("--events") ?? "") ?? 200, rate: Double(option("--rate") ?? "") ?? 20,

@@ -8,6 +8,10 @@ final class LiveSession: Sendable {
         var rooms: [LiveRoom: CancellationSignal] = [:]
     }
 
+    /// What one read takes from a client. Client messages are small ops; a long one is
+    /// assembled over several reads. One buffer per connection, so thousands of them add up.
+    static let readBufferBytes = 8 << 10
+
     let feed: LiveFeed
     let socket: WebSocketSocket
     let outbound: OutboundQueue
@@ -42,7 +46,7 @@ final class LiveSession: Sendable {
         var decoder = WebSocketFrameDecoder(expectMasked: true, maxPayload: configuration.maxMessageBytes)
         var assembler = WebSocketMessageAssembler(maxMessage: configuration.maxMessageBytes)
         decoder.append(leftover)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferBytes, alignment: 1)
         defer { buffer.deallocate() }
         var pinged = false
         while true {
