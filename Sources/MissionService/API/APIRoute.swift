@@ -24,7 +24,8 @@ enum APIRoute: Equatable {
         case "/favicon.svg": self = .dashboard(.icon)
         default:
             // Matched on the raw path (every request comes here); only an id is percent-decoded.
-            if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.contains("/") {
+            // Bytes, not Foundation's `contains(String)`, which searches through CFString.
+            if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.utf8.contains(UInt8(ascii: "/")) {
                 guard let id = Self.id(rest) else { return nil }
                 self = .whiteboard(id)
             } else if let rest = Self.suffix(of: path, after: "/api/missions/") {
@@ -47,7 +48,7 @@ enum APIRoute: Equatable {
 
     private static func id(_ segment: Substring) -> String? {
         guard !segment.isEmpty else { return nil }
-        return segment.contains("%") ? HTTPRequest.percentDecoded(segment) : String(segment)
+        return segment.utf8.contains(UInt8(ascii: "%")) ? HTTPRequest.percentDecoded(segment) : String(segment)
     }
 
     /// The pattern, as metrics and access logs name the route.
