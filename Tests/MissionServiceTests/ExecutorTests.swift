@@ -119,7 +119,7 @@ struct Harness {
         for id in ids { #expect(await h.waitForTerminal(id)?.status == .completed) }
         // Each leaves the queue: an identical request now makes a new mission.
         await h.runtime.queue.waitUntilIdle()
-        #expect(h.runtime.executor.unsettled.withLock { $0 } == 0)
+        #expect(h.runtime.executor.unsettled.withLock { $0.count } == 0)
         let again = try await h.submit("echo", "settle 0")
         guard case .created = again else { Issue.record("an ended mission still counted as a duplicate"); return }
         _ = await h.waitForTerminal(again.whiteboard.missionID)
@@ -127,6 +127,17 @@ struct Harness {
         let executed = h.dir.lines("learning_signals.jsonl").map { parse($0) }.filter { $0["signal_type"]?.stringValue == "mission_executed" }
         #expect(executed.count == 41)
         #expect(Set(executed.compactMap { $0["mission_id"]?.stringValue }).count == 41)
+    }
+
+    @Test func shutdown_right_after_missions_end_still_writes_their_signals() async throws {
+        let h = try await Harness(workers: 4)
+        var ids: [String] = []
+        for n in 0..<40 { ids.append(try await h.submit("echo", "ending \(n)").whiteboard.missionID) }
+        for id in ids { _ = await h.waitForTerminal(id) }
+        // As `mission run` does: stop with no grace as soon as the log shows the end.
+        await h.finish(grace: .zero)
+        let executed = h.dir.lines("learning_signals.jsonl").map { parse($0) }.filter { $0["signal_type"]?.stringValue == "mission_executed" }
+        #expect(Set(executed.compactMap { $0["mission_id"]?.stringValue }) == Set(ids))
     }
 
     @Test func failures_are_retried_with_backoff_until_success() async throws {

@@ -13,15 +13,22 @@ extension MissionExecutor {
         var signal: Signal
     }
 
+    /// How many missions wait for their last record's sync, and who waits for none to.
+    struct Unsettled {
+        var count = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
     /// Records a mission's last record without waiting for its sync, so that the worker takes
     /// the next mission at once; `settle()` finishes this one when the record is on disk. A
     /// worker that waited here would be bound by sync latency: four workers, one sync each.
     /// Past `maxUnsettled` missions waiting so, the worker waits for its own.
     nonisolated func recordLast(_ id: String, _ body: MissionEvent.Body, then signal: Settlement.Signal) async throws {
         let event = MissionEvent(timestamp: configuration.now(), missionID: id, body: body)
-        let admitted = unsettled.withLock { count in
-            guard count < configuration.maxUnsettled else { return false }
-            count += 1
+        let admitted = unsettled.withLock { state in
+            guard state.count < configuration.maxUnsettled else { return false }
+            state.count += 1
             return true
         }
         guard admitted else {
@@ -34,7 +41,7 @@ extension MissionExecutor {
             let seq = try await store.enqueue([event])
             settlements.continuation.yield(Settlement(missionID: id, seq: seq, signal: signal))
         } catch {
-            unsettled.withLock { $0 -= 1 }
+            settled()
             throw error
         }
     }
@@ -47,7 +54,39 @@ extension MissionExecutor {
             }
             await emit(settlement.signal.type, settlement.missionID, settlement.signal.fields)
             await queue.finish(settlement.missionID)
-            unsettled.withLock { $0 -= 1 }
+            settled()
+        }
+    }
+
+    private nonisolated func settled() {
+        let waiters = unsettled.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count -= 1
+            guard state.count == 0 else { return [] }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once no ended mission waits for its last record's sync (its signal written, it
+    /// out of the queue), or when the calling task is cancelled. For shutdown: nothing that
+    /// ended is left half-done.
+    nonisolated func waitUntilSettled() async {
+        let id = unsettled.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = unsettled.withLock { state in
+                    if state.count == 0 || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            unsettled.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

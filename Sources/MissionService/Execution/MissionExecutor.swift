@@ -29,11 +29,14 @@ public actor MissionExecutor {
     public let queue: ExecutionQueue
     public let tools: ToolRegistry
     let configuration: Configuration
+    /// How long shutdown waits for ended missions to settle after the grace period.
+    static let settleLimit: Duration = .seconds(5)
+
     /// The running attempts' `max_duration_seconds`, watched by one child of `run()`.
     let deadlines = AttemptDeadlines()
     /// Missions whose last record is queued, for `settle()`; `unsettled` counts them.
     nonisolated let settlements = AsyncStream.makeStream(of: Settlement.self)
-    nonisolated let unsettled = Locked(0)
+    nonisolated let unsettled = Locked(Unsettled())
     private let retries: AsyncStream<Retry>
     private let retryContinuation: AsyncStream<Retry>.Continuation
 
@@ -90,6 +93,14 @@ public actor MissionExecutor {
                     // Everything finished within the grace period.
                 }
             }
+            await group.next()
+            group.cancelAll()
+        }
+        // Missions that ended get their signal and leave the queue; a sync takes milliseconds,
+        // so the bound only matters if the log has failed.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitUntilSettled() }
+            group.addTask { try? await Task.sleep(for: Self.settleLimit) }
             await group.next()
             group.cancelAll()
         }
