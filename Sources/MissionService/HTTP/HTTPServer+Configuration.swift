@@ -1,3 +1,5 @@
+import Foundation
+
 extension HTTPServer {
     /// Every limit and timeout of the server, each with a named default.
     public struct Configuration: Sendable {
@@ -15,6 +17,10 @@ extension HTTPServer {
         public var idleTimeout: Duration = .seconds(60)
         /// Responses of pipelined requests are gathered up to this size before a write.
         public var maxPendingOutput = 64 << 10
+        /// Event loops serving connections: each a poll thread that also runs its connections'
+        /// tasks, so that a ready socket resumes its task without a hand-off. One per core.
+        /// 0: one poll thread that only resumes tasks, which run on the shared thread pool.
+        public var eventLoops = max(1, ProcessInfo.processInfo.activeProcessorCount)
         /// Takes over WebSocket upgrades on its path.
         public var upgrader: (any HTTPUpgrader)?
         /// Called after each response: method, route, status, seconds, for metrics and access logs.

@@ -10,7 +10,8 @@ public actor HTTPServer {
     public nonisolated let port: Int
     let responder: any HTTPResponder
     let listener: TCPListener
-    let loop: EventLoop
+    /// Connection `n` is served by `loops[n % count]`; the listener waits on the first.
+    let loops: [EventLoop]
     let registry = ConnectionRegistry()
     let date = HTTPDate()
     let report: @Sendable (String) -> Void
@@ -20,13 +21,15 @@ public actor HTTPServer {
         self.configuration = configuration
         self.responder = responder
         self.report = report
-        loop = try EventLoop()
+        var loops: [EventLoop] = []
         do {
-            listener = try TCPListener(host: configuration.host, port: configuration.port, loop: loop)
+            for _ in 0..<max(1, configuration.eventLoops) { loops.append(try EventLoop()) }
+            listener = try TCPListener(host: configuration.host, port: configuration.port, loop: loops[0])
         } catch {
-            loop.stop()
+            loops.forEach { $0.stop() }
             throw error
         }
+        self.loops = loops
         port = listener.port
     }
 
@@ -36,13 +39,15 @@ public actor HTTPServer {
     public func run() async throws {
         defer {
             listener.close()
-            loop.stop()
+            loops.forEach { $0.stop() }
         }
+        var accepted = 0
         try await withThrowingDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let socket: TCPSocket
+                let serving = loops[accepted % loops.count]
                 do {
-                    socket = try await listener.accept()
+                    socket = try await listener.accept(servedBy: serving)
                 } catch let error as SocketError {
                     // Out of descriptors (EMFILE/ENFILE) and the like: retry once one of our
                     // connections frees its descriptor. With none open, only time can help.
@@ -60,8 +65,9 @@ public actor HTTPServer {
                     continue
                 }
                 registry.open(socket.fd)
+                accepted += 1
                 let connection = HTTPConnection(socket: socket, server: self)
-                group.addTask { await connection.run() }
+                group.addTask(executorPreference: configuration.eventLoops > 0 ? serving : nil) { await connection.run() }
             }
         }
     }

@@ -28,7 +28,7 @@ public final class FileWatcher: Sendable {
         stopWriteEnd = fds[1]
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         changes = stream
-        let thread = Thread { [fd, stop = fds[0]] in
+        NamedThread.start("file-watcher") { [fd, stop = fds[0]] in
             var pollFDs = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0)]
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -45,8 +45,6 @@ public final class FileWatcher: Sendable {
             Glibc.close(stop)
             continuation.finish()
         }
-        thread.name = "file-watcher"
-        thread.start()
     }
 
     /// Ends `changes`. Safe to call more than once, from any thread.

@@ -190,9 +190,7 @@ public final class JSONLLog: Sendable {
                             endOffset: scan.validLength, recent: RecentEntries(capacity: limits.recentEntries)))
         if mode == .readWrite {
             state.withLock { $0.writerRunning = true }
-            let thread = Thread { [self] in writerLoop() }
-            thread.name = "jsonl-writer"
-            thread.start()
+            NamedThread.start("jsonl-writer") { [self] in writerLoop() }
         }
     }
 

@@ -41,6 +41,10 @@ public final class EventLoop: Sendable {
         /// When the poll thread will wake by itself (nil: only on an event).
         var sleepingUntil: UInt64?
         var stopped = false
+        /// Jobs of tasks that prefer this loop as their executor, run between polls.
+        var jobs: [UnownedJob] = []
+        /// In (or about to enter) `epoll_wait`: a new job must wake it.
+        var polling = false
     }
 
     private let epoll: Int32
@@ -58,9 +62,7 @@ public final class EventLoop: Sendable {
             throw .system("eventfd", code)
         }
         guard cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 1) == 0 else { throw .system("epoll_ctl", errno) }
-        let thread = Thread { [self] in pollLoop() }
-        thread.name = "event-loop"
-        thread.start()
+        NamedThread.start("event-loop") { [self] in pollLoop() }
     }
 
     /// Monotonic nanoseconds, the clock of every deadline here.
@@ -167,8 +169,15 @@ public final class EventLoop: Sendable {
         var fds = [Int32](repeating: 0, count: capacity)
         var events = [UInt32](repeating: 0, count: capacity)
         while true {
+            runJobs()
             guard let timeout = expireTimers() else { break }
-            let count = cshim_epoll_wait(epoll, &fds, &events, Int32(capacity), timeout)
+            // Jobs enqueued after runJobs looked: poll without sleeping, then run them.
+            let sleep = state.withLock { state -> Bool in
+                state.polling = state.jobs.isEmpty
+                return state.polling
+            }
+            let count = cshim_epoll_wait(epoll, &fds, &events, Int32(capacity), sleep ? timeout : 0)
+            state.withLock { $0.polling = false }
             if count < 0 {
                 guard errno == EINTR else { fatalError("epoll_wait failed: \(String(cString: strerror(errno)))") }
                 continue
@@ -186,9 +195,27 @@ public final class EventLoop: Sendable {
                 _ = cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 0)
             }
         }
+        // Jobs queued before the stop still run, on the pool.
+        let left = state.withLock { state -> [UnownedJob] in
+            defer { state.jobs = [] }
+            return state.jobs
+        }
+        left.forEach { globalConcurrentExecutor.enqueue($0) }
         Glibc.close(wakeFD)
         Glibc.close(epoll)
         finished.signal()
+    }
+
+    /// Runs the jobs queued for this loop, and those they queue in turn, until none is left.
+    private func runJobs() {
+        while true {
+            let jobs = state.withLock { state -> [UnownedJob] in
+                defer { state.jobs.removeAll(keepingCapacity: true) }
+                return state.jobs
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
     }
 
     private func collect(fd: Int32, events: UInt32, in state: inout State, into ready: inout [(Waiter, Readiness)]) {
@@ -240,5 +267,27 @@ public final class EventLoop: Sendable {
         }
         for waiter in expired { waiter.continuation.resume(returning: .timedOut) }
         return timeout
+    }
+}
+
+/// A task that prefers a loop (`addTask(executorPreference:)`) runs on its poll thread: a socket
+/// that becomes ready resumes its task right there, with no hand-off to the thread pool. This
+/// is how the HTTP server runs its connections, one loop per core (the nginx model).
+extension EventLoop: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        enum Next { case wake, none, elsewhere }
+        let next = state.withLock { state -> Next in
+            // A stopped loop runs nothing more: its tasks finish on the pool.
+            if state.stopped { return .elsewhere }
+            state.jobs.append(job)
+            defer { state.polling = false }
+            return state.polling ? .wake : .none
+        }
+        switch next {
+        case .wake: wakeUp()
+        case .none: break
+        case .elsewhere: globalConcurrentExecutor.enqueue(job)
+        }
     }
 }

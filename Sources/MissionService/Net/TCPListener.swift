@@ -40,10 +40,11 @@ public final class TCPListener: Sendable {
 
     /// The next connection. Throws `CancellationError` when the task is cancelled, and
     /// `SocketError` for a failure that is not the peer's (e.g. EMFILE: out of descriptors).
-    public func accept() async throws -> TCPSocket {
+    /// The next connection, its socket waiting on `serving` (the listener's own loop if nil).
+    public func accept(servedBy serving: EventLoop? = nil) async throws -> TCPSocket {
         while true {
             let client = cshim_accept(fd)
-            if client >= 0 { return TCPSocket(fd: client, loop: loop) }
+            if client >= 0 { return TCPSocket(fd: client, loop: serving ?? loop) }
             switch errno {
             case EINTR, ECONNABORTED, EPROTO: continue
             case EAGAIN, EWOULDBLOCK: _ = try await loop.wait(fd, for: .read)

@@ -124,7 +124,7 @@ public final class Subprocess: Sendable {
         self.lines = lines
         let pump = OutputPump(pid: pid, pidfd: pidfd, stdout: stdoutPipe[0], stderr: stderrPipe[0], stop: stopPipe[0],
                               stdin: stdinPipe[1], input: configuration.input ?? [], configuration: configuration, lines: continuation)
-        let thread = Thread { [state] in
+        NamedThread.start("subprocess-\(pid)") { [state] in
             let output = pump.run()
             let waiters = state.withLock { completion in
                 completion.output = output
@@ -133,8 +133,6 @@ public final class Subprocess: Sendable {
             }
             waiters.forEach { $0.resume(returning: output) }
         }
-        thread.name = "subprocess-\(pid)"
-        thread.start()
     }
 
     /// Waits for the child to end and its output to be drained.

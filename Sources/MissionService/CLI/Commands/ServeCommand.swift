@@ -10,6 +10,7 @@ enum ServeCommand {
         options.http.host = parsed.value("--host") ?? "127.0.0.1"
         options.http.port = try parsed.int("--port", in: 0...65535) ?? 8080
         options.http.maxConnections = try parsed.int("--max-connections", in: 1...100_000) ?? options.http.maxConnections
+        options.http.eventLoops = try parsed.int("--event-loops", in: 0...256) ?? options.http.eventLoops
         if let seconds = try parsed.double("--idle-timeout") { options.http.idleTimeout = .milliseconds(Int64(seconds * 1000)) }
         if let seconds = try parsed.double("--header-timeout") { options.http.headerTimeout = .milliseconds(Int64(seconds * 1000)) }
         if let bytes = try parsed.int("--max-body-bytes", in: 1...(1 << 30)) { options.http.parser.maxBodyBytes = bytes }
