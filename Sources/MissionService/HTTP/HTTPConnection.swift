@@ -92,7 +92,7 @@ struct HTTPConnection: Sendable {
             case .body(let bytes): body.append(contentsOf: bytes)
             case .end:
                 let request = HTTPRequest(head: head, body: body)
-                let response = await server.responder.respond(to: request)
+                let response = await respond(to: request)
                 let keepAlive = head.keepAlive && !response.closeConnection && !server.registry.isDraining
                 var final = response
                 final.closeConnection = !keepAlive
@@ -108,6 +108,18 @@ struct HTTPConnection: Sendable {
             case .head:
                 preconditionFailure("the parser gave a head inside a body")
             }
+        }
+    }
+
+    /// Reads answer on the connection's event loop. A POST moves to the thread pool for its
+    /// answer: it awaits actors and a log sync, and each of those resumptions would otherwise
+    /// hop back to the loop (POSTs were ~20% slower there, in alternating runs).
+    private func respond(to request: HTTPRequest) async -> HTTPResponse {
+        if request.method == "GET" || request.method == "HEAD" {
+            return await server.responder.respond(to: request)
+        }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) {
+            await server.responder.respond(to: request)
         }
     }
 
