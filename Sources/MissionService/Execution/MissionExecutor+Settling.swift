@@ -14,10 +14,10 @@ extension MissionExecutor {
     }
 
     /// How many missions wait for their last record's sync, and who waits for none to.
-    struct Unsettled {
+    struct Unsettled: NumbersWaiters {
         var count = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter: UInt64 = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
     }
 
     /// Records a mission's last record without waiting for its sync, so that the worker takes
@@ -72,21 +72,6 @@ extension MissionExecutor {
     /// out of the queue), or when the calling task is cancelled. For shutdown: nothing that
     /// ended is left half-done.
     nonisolated func waitUntilSettled() async {
-        let id = unsettled.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let done = unsettled.withLock { state in
-                    if state.count == 0 || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if done { continuation.resume() }
-            }
-        } onCancel: {
-            unsettled.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        await unsettled.wait(in: \.waiters) { $0.count == 0 }
     }
 }

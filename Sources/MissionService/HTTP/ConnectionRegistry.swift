@@ -3,7 +3,7 @@ import Glibc
 /// The server's open connections and which of them are between requests, so that a drain can
 /// close idle ones at once while busy ones finish, and `/metrics` can count them.
 final class ConnectionRegistry: Sendable {
-    struct State {
+    struct State: NumbersWaiters {
         /// fd → whether the connection waits for a next request.
         var connections: [Int32: Bool] = [:]
         /// Upgraded (WebSocket) connections: idle for the drain, which ends them by their reading side.
@@ -38,7 +38,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Returns when a connection closes (its descriptor comes free), or at once if none is open.
     func waitForAClose() async {
-        await wait(in: \.closeWaiters) { $0.connections.isEmpty }
+        await state.wait(in: \.closeWaiters) { $0.connections.isEmpty }
     }
 
     /// Marks the connection as waiting for (`true`) or reading/answering (`false`) a request.
@@ -73,28 +73,7 @@ final class ConnectionRegistry: Sendable {
     /// Returns once no connection is in the middle of a request and every upgraded one has
     /// ended (after `drain` they end at once, saying goodbye).
     func waitUntilQuiet() async {
-        await wait(in: \.idleWaiters) { $0.busy == 0 && $0.upgraded.isEmpty }
-    }
-
-    /// Waits in `waiters` (resumed by whoever changes the state) unless `ready` holds already;
-    /// cancellation ends the wait.
-    private func wait(in waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable, unless ready: @escaping @Sendable (State) -> Bool) async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    guard !Task.isCancelled, !ready(state) else { return true }
-                    state[keyPath: waiters][id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0[keyPath: waiters].removeValue(forKey: id) }?.resume()
-        }
+        await state.wait(in: \.idleWaiters) { $0.busy == 0 && $0.upgraded.isEmpty }
     }
 }
 

@@ -1,0 +1,29 @@
+/// Locked state that numbers the tasks waiting on it.
+protocol NumbersWaiters: SendableMetatype {
+    var nextWaiter: Int { get set }
+}
+
+extension Locked where State: NumbersWaiters {
+    /// Waits in `waiters`, which whoever makes `ready` true resumes, unless `ready` holds
+    /// already; cancellation ends the wait. Checked under the lock: a cancellation that came
+    /// first is seen here, one that comes later finds the waiter.
+    func wait(in waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable,
+              unless ready: @escaping @Sendable (State) -> Bool) async {
+        let id = withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = withLock { state -> Bool in
+                    guard !Task.isCancelled, !ready(state) else { return true }
+                    state[keyPath: waiters][id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            withLock { $0[keyPath: waiters].removeValue(forKey: id) }?.resume()
+        }
+    }
+}
