@@ -10,7 +10,7 @@ enum EndToEndBenchmark {
     static func run(port: Int, pid: Int32, missions: Int, connections: Int) async throws {
         let loop = try EventLoop()
         defer { loop.stop() }
-        let startRSS = LiveBenchmark.rss(of: pid)
+        let startRSS = Measure.currentRSSMegabytes(of: pid)
         let watcher = try await WebSocketClient.connect(host: "127.0.0.1", port: port, target: "/ws?room=missions", loop: loop)
         for _ in 0..<2 { _ = try await watcher.receive(deadline: EventLoop.deadline(after: .seconds(30))) }  // hello, snapshot
         let start = ContinuousClock.now
@@ -44,9 +44,9 @@ enum EndToEndBenchmark {
         }
         await watcher.close()
         Measure.report("e2e", ["server": "mission", "missions": "\(missions)", "connections": "\(connections)",
-                               "post_seconds": Measure.format(seconds(posted), 3), "seconds": Measure.format(seconds(ended), 3),
-                               "per_second": Measure.format(Double(missions) / seconds(ended)),
-                               "rss_start_mb": Measure.format(startRSS, 1), "peak_rss_mb": Measure.format(peakRSS(of: pid), 1)])
+                               "post_seconds": Measure.format(Measure.seconds(posted), 3), "seconds": Measure.format(Measure.seconds(ended), 3),
+                               "per_second": Measure.format(Double(missions) / Measure.seconds(ended)),
+                               "rss_start_mb": Measure.format(startRSS, 1), "peak_rss_mb": Measure.format(Measure.peakRSSMegabytes(of: pid), 1)])
     }
 
     /// The same missions submitted from C tasks straight to the runtime, the executor running
@@ -81,16 +81,16 @@ enum EndToEndBenchmark {
         }
         await runtime.close()
         Measure.report("e2e", ["server": "in-process", "missions": "\(missions)", "connections": "\(concurrency)",
-                               "seconds": Measure.format(seconds(ended), 3), "per_second": Measure.format(Double(missions) / seconds(ended)),
-                               "peak_rss_mb": Measure.format(Measure.peakRSSMegabytes, 1)])
+                               "seconds": Measure.format(Measure.seconds(ended), 3), "per_second": Measure.format(Double(missions) / Measure.seconds(ended)),
+                               "peak_rss_mb": Measure.format(Measure.peakRSSMegabytes(), 1)])
     }
 
     /// Whether a record (or an `event` frame carrying one) ends its mission, read off its bytes
-    /// with a plain loop (the stdlib's generic `firstRange(of:)` cost more than the executor).
+    /// (`firstIndex(ofSequence:)`: the stdlib's generic search cost more than the executor).
     static func isTerminalStatus(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard find(statusUpdate, in: bytes) != nil, let end = find(statusKey, in: bytes) else { return false }
-        let value = UnsafeBufferPointer(rebasing: bytes[end...])
-        return terminal.contains { find($0, in: value) == $0.count }
+        guard bytes.firstIndex(ofSequence: statusUpdate) != nil, let key = bytes.firstIndex(ofSequence: statusKey) else { return false }
+        let value = bytes[(key + statusKey.count)...]
+        return terminal.contains { value.starts(with: $0) }
     }
 
     static func isTerminalStatus(_ line: [UInt8]) -> Bool {
@@ -102,31 +102,7 @@ enum EndToEndBenchmark {
         return text.withUTF8 { isTerminalStatus($0) }
     }
 
-    /// Where the first `needle` in `bytes` ends, or nil.
-    private static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var i = 0
-        outer: while i + needle.count <= bytes.count {
-            for j in 0..<needle.count where bytes[i + j] != needle[j] {
-                i += 1
-                continue outer
-            }
-            return i + needle.count
-        }
-        return nil
-    }
-
     private static let statusUpdate = Array(#""event_type":"mission_status_update""#.utf8)
     private static let statusKey = Array(#""status":""#.utf8)
     private static let terminal = ["completed\"", "failed\"", "cancelled\""].map { Array($0.utf8) }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func peakRSS(of pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-    }
 }

@@ -86,7 +86,7 @@ enum LiveBenchmark {
         let loop = try EventLoop()
         defer { loop.stop() }
         let target = reference ? "/" : "/ws?room=missions"
-        var fields: [(String, String)] = [("start_mb", Measure.format(rss(of: pid), 1))]
+        var fields: [(String, String)] = [("start_mb", Measure.format(Measure.currentRSSMegabytes(of: pid), 1))]
         var done = 0
         while done < cycles {
             let batch = min(size, cycles - done)
@@ -101,16 +101,10 @@ enum LiveBenchmark {
                 try await group.waitForAll()
             }
             done += batch
-            if done == max(1000, size) || done == cycles { fields.append(("after_\(done)_mb", Measure.format(rss(of: pid), 1))) }
+            if done == max(1000, size) || done == cycles { fields.append(("after_\(done)_mb", Measure.format(Measure.currentRSSMegabytes(of: pid), 1))) }
         }
         print((["ws_cycles", "server=\(reference ? "python-websockets" : "mission")", "cycles=\(cycles)", "batch=\(size)"]
                + fields.map { "\($0.0)=\($0.1)" }).joined(separator: "  "))
-    }
-
-    static func rss(of pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 }
 

@@ -6,18 +6,21 @@ enum Measure {
     static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
         let start = ContinuousClock.now
         try await body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds(ContinuousClock.now - start)
     }
 
-    /// Peak resident memory of this address space (`VmHWM`). Not `getrusage`: Linux carries
-    /// `ru_maxrss` over `exec`, so a child would report its parent's peak.
-    static var peakRSSMegabytes: Double { statusField("VmHWM:") }
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
 
-    static var currentRSSMegabytes: Double { statusField("VmRSS:") }
+    /// Peak resident memory of this address space, or of process `pid` (`VmHWM`). Not
+    /// `getrusage`: Linux carries `ru_maxrss` over `exec`, so a child would report its parent's.
+    static func peakRSSMegabytes(of pid: Int32? = nil) -> Double { statusField("VmHWM:", pid) }
 
-    private static func statusField(_ name: String) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    static func currentRSSMegabytes(of pid: Int32? = nil) -> Double { statusField("VmRSS:", pid) }
+
+    private static func statusField(_ name: String, _ pid: Int32?) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix(name) } ?? ""
         let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
         return kilobytes / 1024

@@ -31,21 +31,17 @@ enum ReplayBenchmark {
             if let status = record.status { statuses[record.mission_id] = status } else if statuses[record.mission_id] == nil { statuses[record.mission_id] = "queued" }
             start = newline + 1
         }
-        let referenceSeconds = seconds(since: referenceStart)
+        let referenceSeconds = Measure.seconds(ContinuousClock.now - referenceStart)
         let referenceRate = Double(records) / referenceSeconds
         Measure.report("replay-reference", ["records": "\(records)", "seconds": Measure.format(referenceSeconds, 2),
                                             "per_second": Measure.format(referenceRate), "note": "JSONDecoder + status-only fold"])
         let ourStart = ContinuousClock.now
         let store = try MissionStore(path: path, mode: .readOnly)
-        let ourSeconds = seconds(since: ourStart)
+        let ourSeconds = Measure.seconds(ContinuousClock.now - ourStart)
         precondition(store.board.count == statuses.count, "both folds must see every mission")
         let rate = Double(records) / ourSeconds
         Measure.report("replay", ["records": "\(records)", "seconds": Measure.format(ourSeconds, 2), "per_second": Measure.format(rate),
                                   "vs_reference": Measure.format(rate / referenceRate, 2), "note": "full whiteboards with timelines"])
     }
 
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
 }

@@ -54,7 +54,7 @@ if what == "hold" {
     let seconds = try await Measure.seconds { opened = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: arguments[1]))) }
     let runtime = opened!
     print("open_seconds=\(Measure.format(seconds, 3)) ", terminator: "")
-    print("missions=\(runtime.store.board.count) peak_rss_mb=\(Measure.format(Measure.peakRSSMegabytes, 1)) rss_now_mb=\(Measure.format(Measure.currentRSSMegabytes, 1))")
+    print("missions=\(runtime.store.board.count) peak_rss_mb=\(Measure.format(Measure.peakRSSMegabytes(), 1)) rss_now_mb=\(Measure.format(Measure.currentRSSMegabytes(), 1))")
     exit(0)
 }
 

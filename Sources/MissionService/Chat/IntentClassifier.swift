@@ -17,7 +17,7 @@ public enum IntentClassifier {
         """
 
     public static func classify(_ message: String) -> Intent {
-        let text = trimmed(message, \.isWhitespace)
+        let text = String(message.trimmed(while: \.isWhitespace))
         if text.isEmpty {
             return Intent(name: .empty, confidence: 1, reason: "the message is empty", action: .reply("Your message was empty. " + capabilities))
         }
@@ -119,7 +119,7 @@ public enum IntentClassifier {
     }
 
     static func smallTalk(_ words: Words) -> Intent? {
-        guard let first = words.lower.first.map({ trimmed($0, \.isPunctuation) }), greetings.contains(first), words.lower.count <= 4 else { return nil }
+        guard let first = words.lower.first.map({ String($0.trimmed(while: \.isPunctuation)) }), greetings.contains(first), words.lower.count <= 4 else { return nil }
         return Intent(name: .greeting, confidence: 0.9, reason: "a greeting", action: .reply("Hello! " + capabilities))
     }
 
@@ -139,17 +139,11 @@ public enum IntentClassifier {
     static let idPunctuation = Set("?!.,;:\"'()[]<>")
     static let urlPunctuation = Set("()[]<>\"',;!?")
 
-    /// `text` without the characters matching `drop` at either end; in Swift rather than
-    /// Foundation's `trimmingCharacters`, which bridges through NSString (several times slower).
-    static func trimmed(_ text: some StringProtocol, _ drop: (Character) -> Bool) -> String {
-        guard let first = text.firstIndex(where: { !drop($0) }), let last = text.lastIndex(where: { !drop($0) }) else { return "" }
-        return String(text[first...last])
-    }
 
     /// The first word from `start` on that looks like a mission id (punctuation trimmed).
     static func missionID(in words: Words, from start: Int) -> String? {
         for word in words.original.dropFirst(start) {
-            let bare = trimmed(word) { idPunctuation.contains($0) }
+            let bare = String(word.trimmed { idPunctuation.contains($0) })
             if httpURL(bare) != nil { continue }
             let lower = bare.lowercased()
             if lower.hasPrefix("m-") || lower.contains("-") && lower.count >= 8 {
@@ -173,7 +167,7 @@ public enum IntentClassifier {
     }
 
     static func httpURL(_ word: String) -> URL? {
-        let bare = trimmed(word) { urlPunctuation.contains($0) }
+        let bare = String(word.trimmed { urlPunctuation.contains($0) })
         let cleaned = bare.hasSuffix(".") ? String(bare.dropLast()) : bare
         let lower = cleaned.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
@@ -203,7 +197,7 @@ public enum IntentClassifier {
                 remainder = remainder.drop(while: { $0.isWhitespace })
                 remainder = remainder.drop(while: { !$0.isWhitespace })
             }
-            return IntentClassifier.trimmed(remainder, \.isWhitespace)
+            return String(remainder.trimmed(while: \.isWhitespace))
         }
     }
 }

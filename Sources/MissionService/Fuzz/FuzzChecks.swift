@@ -14,23 +14,7 @@ public enum FuzzChecks {
         var limits = HTTPRequestParser.Limits()
         limits.maxHeaderBytes = 4096
         limits.maxBodyBytes = 4096
-        var parser = HTTPRequestParser(limits: limits)
-        var steps: [HTTPRequestParser.Step] = []
-        for chunk in chunks {
-            parser.append(chunk)
-            while true {
-                let step = parser.next()
-                if step == .needMoreData { break }
-                // Body steps are merged: how a body is cut into steps may follow the input split.
-                if case .body(let more) = step, case .body(let earlier)? = steps.last {
-                    steps[steps.count - 1] = .body(earlier + more)
-                } else {
-                    steps.append(step)
-                }
-                if case .error = step { return steps }
-            }
-        }
-        return steps
+        return HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: chunks, limits: limits))
     }
 
     /// The WebSocket frame decoder and message assembler: the same messages whether the input

@@ -47,12 +47,9 @@ public struct HTTPRequestHead: Sendable, Hashable {
             .filter { !$0.isEmpty }
     }
 
-    /// `text` without the optional white space (SP, HTAB: RFC 9110 §5.6.3) at either end. Not
-    /// Foundation's `trimmingCharacters`: it bridges through NSString on every request.
-    public static func trimmingOWS(_ text: Substring) -> Substring {
-        let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !isOWS($0) }), let last = text.lastIndex(where: { !isOWS($0) }) else { return "" }
-        return text[first...last]
+    /// `text` without the optional white space (SP, HTAB: RFC 9110 §5.6.3) at either end.
+    static func trimmingOWS(_ text: Substring) -> Substring {
+        text.trimmed { $0 == " " || $0 == "\t" }
     }
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3): HTTP/1.1 unless

@@ -11,6 +11,6 @@ import Testing
         for split in 0...bytes.count {
             #expect(FuzzChecks.httpSteps([Array(bytes[..<split]), Array(bytes[split...])]) == whole, "split at \(split)")
         }
-        #expect(parseSteps([bytes]).last == .error(.badRequest("chunk data not followed by CRLF")))
+        #expect(HTTPRequestParser.steps(of: [bytes]).last == .error(.badRequest("chunk data not followed by CRLF")))
     }
 }

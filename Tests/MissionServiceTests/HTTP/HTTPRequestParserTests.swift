@@ -1,35 +1,6 @@
 import Testing
 @testable import MissionService
 
-/// Everything the parser says about `input`, up to the first `needMoreData` after all of it.
-func parseSteps(_ chunks: [[UInt8]], limits: HTTPRequestParser.Limits = .init()) -> [HTTPRequestParser.Step] {
-    var parser = HTTPRequestParser(limits: limits)
-    var steps: [HTTPRequestParser.Step] = []
-    for chunk in chunks {
-        parser.append(chunk)
-        while true {
-            let step = parser.next()
-            if case .needMoreData = step { break }
-            steps.append(step)
-            if case .error = step { return steps }
-        }
-    }
-    return steps
-}
-
-/// Adjacent body pieces merged, so that any split of the input gives the same list.
-func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
-    var out: [HTTPRequestParser.Step] = []
-    for step in steps {
-        if case .body(let more) = step, case .body(let previous)? = out.last {
-            out[out.count - 1] = .body(previous + more)
-        } else {
-            out.append(step)
-        }
-    }
-    return out
-}
-
 @Suite struct HTTPRequestParserTests {
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -53,7 +24,7 @@ func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
     func parses_valid_requests_whole_at_every_split_and_byte_by_byte(input: String, method: String, target: String,
                                                                        framing: HTTPRequestHead.Framing, body: String, keepAlive: Bool) {
         let data = Self.bytes(input)
-        let whole = normalised(parseSteps([data]))
+        let whole = HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: [data]))
         guard case .head(let head)? = whole.first else { Issue.record("no head: \(whole)"); return }
         #expect(head.method == method)
         #expect(head.target == target)
@@ -62,9 +33,9 @@ func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
         #expect(whole.last == .end)
         #expect(whole.dropFirst().dropLast() == (body.isEmpty ? [] : [.body(Self.bytes(body))]))
         for split in 0...data.count {
-            #expect(normalised(parseSteps([Array(data[..<split]), Array(data[split...])])) == whole, "split at \(split)")
+            #expect(HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: [Array(data[..<split]), Array(data[split...])])) == whole, "split at \(split)")
         }
-        #expect(normalised(parseSteps(data.map { [$0] })) == whole)
+        #expect(HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: data.map { [$0] })) == whole)
     }
 
     static let invalid: [(String, Int)] = [
@@ -101,21 +72,21 @@ func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
     @Test(arguments: invalid)
     func refuses_malformed_and_ambiguous_requests_with_the_right_status(input: String, status: Int) {
         let data = Self.bytes(input)
-        let whole = parseSteps([data])
+        let whole = HTTPRequestParser.steps(of: [data])
         guard case .error(let error)? = whole.last else { Issue.record("no error: \(whole)"); return }
         #expect(error.status == status, "\(error)")
-        #expect(normalised(parseSteps(data.map { [$0] })).last == whole.last)
+        #expect(HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: data.map { [$0] })).last == whole.last)
     }
 
     @Test func pipelined_requests_come_out_in_order() {
         let data = Self.bytes("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nokGET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
-        let steps = normalised(parseSteps([data]))
+        let steps = HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: [data]))
         let targets = steps.compactMap { step -> String? in if case .head(let head) = step { return head.target } else { return nil } }
         #expect(targets == ["/1", "/2", "/3"])
         #expect(steps.filter { $0 == .end }.count == 3)
         #expect(steps.contains(.body(Self.bytes("ok"))))
         for split in stride(from: 0, through: data.count, by: 7) {
-            #expect(normalised(parseSteps([Array(data[..<split]), Array(data[split...])])) == steps)
+            #expect(HTTPRequestParser.mergingBodies(HTTPRequestParser.steps(of: [Array(data[..<split]), Array(data[split...])])) == steps)
         }
     }
 
@@ -123,13 +94,13 @@ func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
         var limits = HTTPRequestParser.Limits()
         limits.maxHeaderBytes = 64
         let long = "GET / HTTP/1.1\r\nHost: x\r\nX-Long: \(String(repeating: "a", count: 100))\r\n\r\n"
-        #expect(parseSteps([Self.bytes(long)], limits: limits).last == .error(.headersTooLarge(limit: 64)))
+        #expect(HTTPRequestParser.steps(of: [Self.bytes(long)], limits: limits).last == .error(.headersTooLarge(limit: 64)))
         // No end of headers yet, but already over the limit: refused without waiting for more.
-        #expect(parseSteps([Self.bytes(String(repeating: "G", count: 70))], limits: limits).last == .error(.headersTooLarge(limit: 64)))
+        #expect(HTTPRequestParser.steps(of: [Self.bytes(String(repeating: "G", count: 70))], limits: limits).last == .error(.headersTooLarge(limit: 64)))
         limits = HTTPRequestParser.Limits()
         limits.maxHeaderCount = 3
         let many = "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
-        #expect(parseSteps([Self.bytes(many)], limits: limits).last == .error(.tooManyHeaders(limit: 3)))
+        #expect(HTTPRequestParser.steps(of: [Self.bytes(many)], limits: limits).last == .error(.tooManyHeaders(limit: 3)))
     }
 
     @Test func the_body_is_delivered_as_it_arrives_and_an_error_is_final() {
@@ -153,7 +124,7 @@ func normalised(_ steps: [HTTPRequestParser.Step]) -> [HTTPRequestParser.Step] {
     }
 
     @Test func head_helpers_read_paths_queries_and_tokens() throws {
-        let steps = parseSteps([Self.bytes("GET /api/missions?status=queued&limit=5 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nConnection: close\r\n\r\n")])
+        let steps = HTTPRequestParser.steps(of: [Self.bytes("GET /api/missions?status=queued&limit=5 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nConnection: close\r\n\r\n")])
         guard case .head(let head)? = steps.first else { Issue.record("no head"); return }
         #expect(head.path == "/api/missions")
         #expect(head.query == "status=queued&limit=5")
