@@ -13,7 +13,7 @@ let package = Package(
         .target(name: "CShim"),
         .target(name: "MissionService", dependencies: ["CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
-        .executableTarget(name: "MissionBench", dependencies: ["MissionService"], path: "Benchmarks/MissionBench"),
+        .executableTarget(name: "MissionBench", dependencies: ["MissionService", "CShim"], path: "Benchmarks/MissionBench"),
         .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "CShim"]),
     ],
     swiftLanguageModes: [.v6]

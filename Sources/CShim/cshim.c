@@ -62,9 +62,9 @@ int cshim_epoll_create(void) {
     return epoll_create1(EPOLL_CLOEXEC);
 }
 
-int cshim_epoll_arm(int epfd, int fd, uint32_t events, int add) {
-    struct epoll_event event = { .events = events | EPOLLONESHOT, .data = { .fd = fd } };
-    return epoll_ctl(epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
+int cshim_epoll_watch(int epfd, int fd, uint32_t events, int edge_triggered) {
+    struct epoll_event event = { .events = events | (edge_triggered ? EPOLLET : 0), .data = { .fd = fd } };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
 }
 
 int cshim_epoll_remove(int epfd, int fd) {

@@ -35,9 +35,10 @@ enum {
 /// epoll_create1(EPOLL_CLOEXEC). -1 and errno on failure.
 int cshim_epoll_create(void);
 
-/// Adds (`add` != 0) or modifies the one-shot interest `events` of `fd`; the event carries
-/// `fd` back. 0, or -1 and errno.
-int cshim_epoll_arm(int epfd, int fd, uint32_t events, int add);
+/// Adds a lasting interest `events` of `fd`, level- or edge-triggered (EPOLLET: reported once
+/// per change, e.g. each arrival of data, until read); the event carries `fd` back. 0, or -1
+/// and errno.
+int cshim_epoll_watch(int epfd, int fd, uint32_t events, int edge_triggered);
 
 /// Removes `fd` from the interest list. 0, or -1 and errno.
 int cshim_epoll_remove(int epfd, int fd);

@@ -12,6 +12,12 @@ enum APIRoute: Equatable {
     case dashboard(DashboardAsset)
 
     init?(path: String) {
+        // The most frequent request first, before a string comparison with every fixed path.
+        if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.utf8.contains(UInt8(ascii: "/")) {
+            guard let id = Self.id(rest) else { return nil }
+            self = .whiteboard(id)
+            return
+        }
         switch path {
         case "/chat/integrated": self = .chat
         case "/api/missions": self = .missions
@@ -25,10 +31,7 @@ enum APIRoute: Equatable {
         default:
             // Matched on the raw path (every request comes here); only an id is percent-decoded.
             // Bytes, not Foundation's `contains(String)`, which searches through CFString.
-            if let rest = Self.suffix(of: path, after: "/api/whiteboard/"), !rest.utf8.contains(UInt8(ascii: "/")) {
-                guard let id = Self.id(rest) else { return nil }
-                self = .whiteboard(id)
-            } else if let rest = Self.suffix(of: path, after: "/api/missions/") {
+            if let rest = Self.suffix(of: path, after: "/api/missions/") {
                 let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 2, let id = Self.id(parts[0]) else { return nil }
                 switch parts[1] {
@@ -63,6 +66,15 @@ enum APIRoute: Equatable {
         case .health: return "/health"
         case .metrics: return "/metrics"
         case .dashboard(let asset): return asset.path
+        }
+    }
+
+    /// Whether the route answers `method`, without building the list of `methods`.
+    func answers(_ method: String) -> Bool {
+        switch self {
+        case .chat, .cancel, .missionEvent: return method == "POST"
+        case .missions: return method == "GET" || method == "HEAD" || method == "POST"
+        case .whiteboard, .events, .health, .metrics, .dashboard: return method == "GET" || method == "HEAD"
         }
     }
 

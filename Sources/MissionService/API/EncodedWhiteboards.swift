@@ -12,8 +12,11 @@ final class EncodedWhiteboards: Sendable {
         self.limit = limit
     }
 
-    func json(of board: Whiteboard) -> [UInt8] {
-        if let cached = entries.withLock({ $0[board.missionID] }), cached.seq == board.lastSeq { return cached.bytes }
+    /// The encoding of mission `missionID` at `seq`, from the cache, or else of what `board`
+    /// gives (the current whiteboard), which is then cached; nil if `board` gives none.
+    func json(of missionID: String, at seq: Int, board: () -> Whiteboard?) -> [UInt8]? {
+        if let cached = entries.withLock({ $0[missionID] }), cached.seq == seq { return cached.bytes }
+        guard let board = board() else { return nil }
         var bytes = JSONWriter.encode(board.json)
         bytes.append(0x0A)
         entries.withLock { entries in

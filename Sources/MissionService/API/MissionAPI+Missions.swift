@@ -40,12 +40,17 @@ extension MissionAPI {
     }
 
     func whiteboard(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
-        guard let current = runtime.store.whiteboard(id), current.isCreated else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
+        guard let seq = runtime.store.board.lastSeq(ofCreated: id) else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
         guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else {
-            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: encoded.json(of: current))
+            // The board is copied out only when its encoding is not cached.
+            guard let body = encoded.json(of: id, at: seq, board: { runtime.store.whiteboard(id) }) else {
+                throw APIError.notFound("there is no mission \(id.prefix(100))")
+            }
+            return HTTPResponse(status: 200, headers: HTTPResponse.jsonHeaders, body: body)
         }
         guard let board = try runtime.store.whiteboard(id, atSeq: atSeq), board.isCreated else {
-            throw APIError.notFound("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
+            let created = runtime.store.whiteboard(id)?.timeline.first?.seq ?? 0
+            throw APIError.notFound("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(created)")
         }
         return .json(200, board.json)
     }

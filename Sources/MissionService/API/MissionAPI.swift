@@ -37,12 +37,12 @@ public final class MissionAPI: HTTPResponder {
 
     var openConnections: Int { connectionCount.withLock { $0 }() }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+    nonisolated(nonsending) public func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard let route = APIRoute(path: request.path) else {
             return APIError.notFound("no route \(request.path.prefix(200)); see CONTRACT §4 for the API").response
         }
         var response: HTTPResponse
-        if !route.methods.contains(request.method) {
+        if !route.answers(request.method) {
             let allowed = route.methods.joined(separator: ", ")
             response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
                                 headers: [("Allow", allowed)]).response
@@ -67,7 +67,7 @@ public final class MissionAPI: HTTPResponder {
         return response
     }
 
-    private func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
+    nonisolated(nonsending) private func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
         switch (route, request.method) {
         case (.chat, _): return try await chat(request)
         case (.missions, "POST"): return try await createMission(request)

@@ -1,15 +1,28 @@
 import Glibc
+import Synchronization
 
 /// The server's open connections and which of them are between requests, so that a drain can
 /// close idle ones at once while busy ones finish, and `/metrics` can count them.
+///
+/// Every request marks its connection busy, then idle again: that is done with atomics, not
+/// the lock, which the connections of every event loop would otherwise take four times per
+/// request. The lock guards opening, closing, the drain and its waiters.
 final class ConnectionRegistry: Sendable {
+    /// One connection's entry, held by the connection itself.
+    final class Slot: Sendable {
+        let fd: Int32
+        /// Waiting for a next request (or upgraded): a drain may end it at once.
+        let idle = Atomic<Bool>(false)
+
+        init(fd: Int32) {
+            self.fd = fd
+        }
+    }
+
     struct State: NumbersWaiters {
-        /// fd → whether the connection waits for a next request.
-        var connections: [Int32: Bool] = [:]
+        var connections: [Int32: Slot] = [:]
         /// Upgraded (WebSocket) connections: idle for the drain, which ends them by their reading side.
         var upgraded: Set<Int32> = []
-        var busy = 0
-        var draining = false
         var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         /// Waiting for any connection to close (the accept loop, out of descriptors).
         var closeWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -17,21 +30,29 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let state = Locked(State())
+    /// Connections in the middle of a request.
+    private let busy = Atomic<Int>(0)
+    private let draining = Atomic<Bool>(false)
 
     var count: Int { state.withLock { $0.connections.count } }
-    var isDraining: Bool { state.withLock { $0.draining } }
+    var isDraining: Bool { draining.load(ordering: .sequentiallyConsistent) }
 
-    func open(_ fd: Int32) {
-        state.withLock { $0.connections[fd] = false; $0.busy += 1 }
+    /// A new connection, busy until it first waits for a request.
+    func open(_ fd: Int32) -> Slot {
+        let slot = Slot(fd: fd)
+        state.withLock { $0.connections[fd] = slot }
+        busy.add(1, ordering: .sequentiallyConsistent)
+        return slot
     }
 
     /// Before the descriptor is closed.
-    func closed(_ fd: Int32) {
+    func closed(_ slot: Slot) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if state.connections.removeValue(forKey: fd) == false { state.busy -= 1 }
-            state.upgraded.remove(fd)
+            state.connections.removeValue(forKey: slot.fd)
+            state.upgraded.remove(slot.fd)
+            if !slot.idle.exchange(true, ordering: .sequentiallyConsistent) { busy.subtract(1, ordering: .sequentiallyConsistent) }
             defer { state.closeWaiters = [:] }
-            return state.takeIdleWaitersIfQuiet() + state.closeWaiters.values
+            return takeIdleWaitersIfQuiet(&state) + state.closeWaiters.values
         }
         waiters.forEach { $0.resume() }
     }
@@ -43,44 +64,51 @@ final class ConnectionRegistry: Sendable {
 
     /// Marks the connection as waiting for (`true`) or reading/answering (`false`) a request.
     /// Returns false when the server drains and an idle connection should close now.
-    func setIdle(_ fd: Int32, _ idle: Bool) -> Bool {
-        let (keep, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-            guard let was = state.connections[fd], was != idle else { return (true, []) }
-            state.connections[fd] = idle
-            state.busy += idle ? -1 : 1
-            return (!(idle && state.draining), state.takeIdleWaitersIfQuiet())
+    func setIdle(_ slot: Slot, _ idle: Bool) -> Bool {
+        // Sequentially consistent, paired with `drain`: of a connection going idle and a drain
+        // starting, at least one sees the other, so an idle connection is never left open.
+        guard slot.idle.exchange(idle, ordering: .sequentiallyConsistent) != idle else { return !(idle && isDraining) }
+        if !idle {
+            busy.add(1, ordering: .sequentiallyConsistent)
+            return true
         }
-        waiters.forEach { $0.resume() }
-        return keep
+        let left = busy.subtract(1, ordering: .sequentiallyConsistent).newValue
+        guard isDraining else { return true }
+        if left == 0 {
+            state.withLock { takeIdleWaitersIfQuiet(&$0) }.forEach { $0.resume() }
+        }
+        return false
     }
 
     /// The connection now speaks WebSocket. It counts as idle: a drain does not wait for it.
     /// Returns false when the server already drains.
-    func upgraded(_ fd: Int32) -> Bool {
-        _ = state.withLock { $0.upgraded.insert(fd) }
-        return setIdle(fd, true)
+    func upgraded(_ slot: Slot) -> Bool {
+        _ = state.withLock { $0.upgraded.insert(slot.fd) }
+        return setIdle(slot, true)
     }
 
     /// From now on requests are refused and idle connections end: those waiting in a read are
     /// woken by shutting their reading side.
     func drain() {
+        draining.store(true, ordering: .sequentiallyConsistent)
         state.withLock { state in
-            state.draining = true
-            for (fd, idle) in state.connections where idle { Glibc.shutdown(fd, Int32(SHUT_RD)) }
+            for (fd, slot) in state.connections where slot.idle.load(ordering: .sequentiallyConsistent) {
+                Glibc.shutdown(fd, Int32(SHUT_RD))
+            }
         }
     }
 
     /// Returns once no connection is in the middle of a request and every upgraded one has
-    /// ended (after `drain` they end at once, saying goodbye).
+    /// ended (after `drain` they end at once, saying goodbye). Only after `drain`: before it,
+    /// a connection going idle does not look for waiters.
     func waitUntilQuiet() async {
-        await state.wait(in: \.idleWaiters) { $0.busy == 0 && $0.upgraded.isEmpty }
+        precondition(isDraining, "waitUntilQuiet before drain")
+        await state.wait(in: \.idleWaiters) { state in self.busy.load(ordering: .sequentiallyConsistent) == 0 && state.upgraded.isEmpty }
     }
-}
 
-extension ConnectionRegistry.State {
-    mutating func takeIdleWaitersIfQuiet() -> [CheckedContinuation<Void, Never>] {
-        guard busy == 0, upgraded.isEmpty else { return [] }
-        defer { idleWaiters = [:] }
-        return Array(idleWaiters.values)
+    private func takeIdleWaitersIfQuiet(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard busy.load(ordering: .sequentiallyConsistent) == 0, state.upgraded.isEmpty else { return [] }
+        defer { state.idleWaiters = [:] }
+        return Array(state.idleWaiters.values)
     }
 }

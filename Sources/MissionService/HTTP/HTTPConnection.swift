@@ -16,12 +16,14 @@ struct HTTPConnection: Sendable {
     private static let drainGrace: Duration = .seconds(1)
 
     private let box: SocketBox
+    private let slot: ConnectionRegistry.Slot
     private let server: HTTPServer
     private var socket: TCPSocket { box.socket }
     private let configuration: HTTPServer.Configuration
 
-    init(socket: TCPSocket, server: HTTPServer) {
+    init(socket: TCPSocket, slot: ConnectionRegistry.Slot, server: HTTPServer) {
         box = SocketBox(socket: socket)
+        self.slot = slot
         self.server = server
         configuration = server.configuration
     }
@@ -33,12 +35,12 @@ struct HTTPConnection: Sendable {
         case closeAfterError
     }
 
-    func run() async {
+    nonisolated(nonsending) func run() async {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferBytes, alignment: 1)
         var session = Session(buffer: buffer, parser: HTTPRequestParser(limits: configuration.parser))
         defer {
             buffer.deallocate()
-            server.registry.closed(socket.fd)
+            server.registry.closed(slot)
             socket.close()
         }
         do {
@@ -69,7 +71,7 @@ struct HTTPConnection: Sendable {
         var wroteSinceRead = false
     }
 
-    private func serveOne(_ session: inout Session) async throws -> Outcome {
+    nonisolated(nonsending) private func serveOne(_ session: inout Session) async throws -> Outcome {
         guard let head = try await readHead(&session) else { return .close }
         let started = EventLoop.now()
         if server.registry.isDraining {
@@ -114,7 +116,7 @@ struct HTTPConnection: Sendable {
     /// Reads answer on the connection's event loop. A POST moves to the thread pool for its
     /// answer: it awaits actors and a log sync, and each of those resumptions would otherwise
     /// hop back to the loop (POSTs were ~20% slower there, in alternating runs).
-    private func respond(to request: HTTPRequest) async -> HTTPResponse {
+    nonisolated(nonsending) private func respond(to request: HTTPRequest) async -> HTTPResponse {
         if request.method == "GET" || request.method == "HEAD" {
             return await server.responder.respond(to: request)
         }
@@ -125,7 +127,7 @@ struct HTTPConnection: Sendable {
 
     /// Hands the connection to the upgrader after a valid handshake (RFC 6455 §4.2), or answers
     /// why not and closes.
-    private func upgrade(_ head: HTTPRequestHead, to upgrader: any HTTPUpgrader, _ session: inout Session, started: UInt64) async throws -> Outcome {
+    nonisolated(nonsending) private func upgrade(_ head: HTTPRequestHead, to upgrader: any HTTPUpgrader, _ session: inout Session, started: UInt64) async throws -> Outcome {
         switch WebSocketHandshake.check(head) {
         case .refuse(var response):
             response.closeConnection = true
@@ -137,7 +139,7 @@ struct HTTPConnection: Sendable {
             try await socket.write(switching, deadline: EventLoop.deadline(after: configuration.ioTimeout))
             configuration.observe(HTTPExchange(method: head.method, target: head.target, route: upgrader.path, status: 101, bodyBytes: 0,
                                                seconds: Double(EventLoop.now() - started) / 1e9))
-            guard server.registry.upgraded(socket.fd) else { return .close }
+            guard server.registry.upgraded(slot) else { return .close }
             await upgrader.run(WebSocketSocket(socket), head: head, leftover: session.parser.takeBuffered())
             return .close
         }
@@ -145,12 +147,12 @@ struct HTTPConnection: Sendable {
 
     /// The next request's head; nil when the client closed or went idle too long (or the
     /// server drains). Parse errors and the header deadline are answered here.
-    private func readHead(_ session: inout Session) async throws -> HTTPRequestHead? {
+    nonisolated(nonsending) private func readHead(_ session: inout Session) async throws -> HTTPRequestHead? {
         var headerDeadline: UInt64?
         while true {
             switch session.parser.next() {
             case .head(let head):
-                _ = server.registry.setIdle(socket.fd, false)
+                _ = server.registry.setIdle(slot, false)
                 return head
             case .error(let error):
                 append(Self.errorResponse(error), for: nil, started: EventLoop.now(), to: &session)
@@ -162,7 +164,7 @@ struct HTTPConnection: Sendable {
                 let answered = session.wroteSinceRead && session.parser.isIdle
                 let deadline: UInt64
                 if session.parser.isIdle {
-                    if server.registry.setIdle(socket.fd, true) {
+                    if server.registry.setIdle(slot, true) {
                         deadline = EventLoop.deadline(after: configuration.idleTimeout)
                     } else {
                         // Draining: a client that was served closes now; a new one gets a moment
@@ -171,7 +173,7 @@ struct HTTPConnection: Sendable {
                         deadline = EventLoop.deadline(after: Self.drainGrace)
                     }
                 } else {
-                    _ = server.registry.setIdle(socket.fd, false)
+                    _ = server.registry.setIdle(slot, false)
                     headerDeadline = headerDeadline ?? EventLoop.deadline(after: configuration.headerTimeout)
                     deadline = headerDeadline!
                 }
@@ -191,7 +193,7 @@ struct HTTPConnection: Sendable {
     }
 
     /// Reads more input into the parser; false at end of stream.
-    private func receive(_ session: inout Session, deadline: UInt64, waitFirst: Bool = false) async throws -> Bool {
+    nonisolated(nonsending) private func receive(_ session: inout Session, deadline: UInt64, waitFirst: Bool = false) async throws -> Bool {
         let count = try await socket.read(into: session.buffer, deadline: deadline, waitFirst: waitFirst)
         session.wroteSinceRead = false
         guard count > 0 else { return false }
@@ -204,14 +206,14 @@ struct HTTPConnection: Sendable {
         var response = response
         // RFC 9112 §9.3: an HTTP/1.0 client assumes close unless told otherwise.
         if head?.version == .http10 && !response.closeConnection { response.headers.append(("Connection", "keep-alive")) }
-        session.output.append(contentsOf: response.serializedHead(date: server.date.now(), keepAlive: !response.closeConnection))
+        response.appendHead(to: &session.output, date: server.date.now(), keepAlive: !response.closeConnection)
         if head?.method != "HEAD" { session.output.append(contentsOf: response.body) }
         configuration.observe(HTTPExchange(method: head?.method ?? "-", target: head?.target ?? "-", route: response.route,
                                            status: response.status, bodyBytes: response.body.count,
                                            seconds: Double(EventLoop.now() - started) / 1e9))
     }
 
-    private func flush(_ session: inout Session) async throws {
+    nonisolated(nonsending) private func flush(_ session: inout Session) async throws {
         guard !session.output.isEmpty else { return }
         try await socket.write(session.output, deadline: EventLoop.deadline(after: configuration.ioTimeout))
         session.output.removeAll(keepingCapacity: true)
@@ -220,7 +222,7 @@ struct HTTPConnection: Sendable {
 
     /// Stops sending, then reads and drops what the client still sends (up to a limit), so
     /// that closing does not reset the connection before the client has read our answer.
-    private func linger(_ buffer: UnsafeMutableRawBufferPointer) async {
+    nonisolated(nonsending) private func linger(_ buffer: UnsafeMutableRawBufferPointer) async {
         socket.shutdownWriting()
         let deadline = EventLoop.deadline(after: Self.lingerLimit)
         var drained = 0

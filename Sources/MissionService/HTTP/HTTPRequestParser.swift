@@ -47,7 +47,11 @@ public struct HTTPRequestParser {
     }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        if index > 64 << 10 && index * 2 > buffer.count {
+        if index == buffer.count {
+            // All consumed (the usual case between keep-alive requests): start over in place.
+            buffer.removeAll(keepingCapacity: true)
+            index = 0
+        } else if index > 64 << 10 && index * 2 > buffer.count {
             buffer.removeFirst(index)
             index = 0
         }
@@ -132,25 +136,37 @@ public struct HTTPRequestParser {
         guard end.bodyStart - index <= limits.maxHeaderBytes else { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
         let section = buffer[index..<end.sectionEnd]
         index = end.bodyStart
-        var lines: [ArraySlice<UInt8>] = []
-        for line in section.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            let trimmed = line.last == 0x0D ? line.dropLast() : line
-            guard !trimmed.contains(0x0D) else { return fail(.badRequest("a bare CR in the header section")) }
-            lines.append(trimmed)
+        // One pass over the lines, without arrays of them: every request comes through here.
+        // A CR is judged first, over the whole section, as a line split would (CR only before LF).
+        var cr = section.firstIndex(of: 0x0D)
+        while let position = cr {
+            guard position + 1 == section.endIndex || section[position + 1] == 0x0A else { return fail(.badRequest("a bare CR in the header section")) }
+            cr = section[(position + 1)...].firstIndex(of: 0x0D)
         }
-        guard let requestLine = lines.first else { return fail(.badRequest("no request line")) }
-        let parts = requestLine.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].allSatisfy(Self.isTokenByte),
-              parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        let requestEnd = section.firstIndex(of: 0x0A) ?? section.endIndex
+        let requestLine = Self.withoutCR(section[section.startIndex..<requestEnd])
+        guard let (method, target, versionBytes) = Self.requestLineParts(requestLine) else {
             return fail(.badRequest("the request line is not METHOD TARGET HTTP-VERSION"))
         }
-        let versionText = String(decoding: parts[2], as: UTF8.self)
-        guard let version = HTTPRequestHead.Version(rawValue: versionText) else {
+        let version: HTTPRequestHead.Version
+        if versionBytes.elementsEqual(Self.http11) {
+            version = .http11
+        } else if versionBytes.elementsEqual(Self.http10) {
+            version = .http10
+        } else {
+            let versionText = String(decoding: versionBytes, as: UTF8.self)
             let looksLikeHTTP = versionText.hasPrefix("HTTP/") && versionText.count == 8
             return fail(looksLikeHTTP ? .versionNotSupported(versionText) : .badRequest("'\(versionText.prefix(20))' is not an HTTP version"))
         }
         var headers: [(name: String, value: String)] = []
-        for line in lines.dropFirst() {
+        headers.reserveCapacity(8)
+        var hosts = 0
+        var lineStart = requestEnd
+        while lineStart < section.endIndex {
+            lineStart += 1
+            let lineEnd = section[lineStart...].firstIndex(of: 0x0A) ?? section.endIndex
+            let line = Self.withoutCR(section[lineStart..<lineEnd])
+            lineStart = lineEnd
             guard let first = line.first else { continue }
             guard first != 0x20 && first != 0x09 else { return fail(.badRequest("obsolete line folding in a header")) }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return fail(.badRequest("a header line without ':'")) }
@@ -162,12 +178,12 @@ public struct HTTPRequestParser {
             while let byte = value.first, byte == 0x20 || byte == 0x09 { value = value.dropFirst() }
             while let byte = value.last, byte == 0x20 || byte == 0x09 { value = value.dropLast() }
             guard value.allSatisfy({ $0 == 0x09 || $0 >= 0x20 && $0 != 0x7F }) else { return fail(.badRequest("a control character in a header value")) }
+            if name.count == 4 && name.elementsEqual(Self.host, by: { $0 | 0x20 == $1 }) { hosts += 1 }
             headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
             guard headers.count <= limits.maxHeaderCount else { return fail(.tooManyHeaders(limit: limits.maxHeaderCount)) }
         }
-        var head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+        var head = HTTPRequestHead(method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
                                    version: version, headers: headers, framing: .none)
-        let hosts = head.values("host").count
         guard hosts <= 1, version == .http10 || hosts == 1 else { return fail(.badRequest("an HTTP/1.1 request needs exactly one Host header")) }
         switch framing(of: head) {
         case .failure(let error): return fail(error)
@@ -179,6 +195,24 @@ public struct HTTPRequestParser {
         case .chunked: chunkedBodyBytes = 0; state = .chunkSize
         }
         return .head(head)
+    }
+
+    private static let http11 = Array("HTTP/1.1".utf8)
+    private static let http10 = Array("HTTP/1.0".utf8)
+    private static let host = Array("host".utf8)
+
+    private static func withoutCR(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        line.last == 0x0D ? line.dropLast() : line
+    }
+
+    /// METHOD SP TARGET SP VERSION: exactly two spaces, a token method, a visible-ASCII target.
+    private static func requestLineParts(_ line: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, ArraySlice<UInt8>, ArraySlice<UInt8>)? {
+        guard let first = line.firstIndex(of: 0x20), let second = line[(first + 1)...].firstIndex(of: 0x20),
+              !line[(second + 1)...].contains(0x20) else { return nil }
+        let method = line[line.startIndex..<first]
+        let target = line[(first + 1)..<second]
+        guard !method.isEmpty, !target.isEmpty, method.allSatisfy(isTokenByte), target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return (method, target, line[(second + 1)...])
     }
 
     /// How the body is delimited (RFC 9112 §6.1, §6.3), refusing every ambiguous combination.

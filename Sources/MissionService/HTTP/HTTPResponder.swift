@@ -1,4 +1,4 @@
 /// What answers requests: the server calls it once per request, in order per connection.
 public protocol HTTPResponder: Sendable {
-    func respond(to request: HTTPRequest) async -> HTTPResponse
+    nonisolated(nonsending) func respond(to request: HTTPRequest) async -> HTTPResponse
 }

@@ -14,10 +14,13 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
+    /// One shared array for the most common header list (arrays are copied on write only).
+    public static let jsonHeaders: [(name: String, value: String)] = [("Content-Type", "application/json")]
+
     public static func json(_ status: Int, _ object: JSONObject, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         var body = JSONWriter.encode(object)
         body.append(0x0A)
-        return HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+        return HTTPResponse(status: status, headers: headers.isEmpty ? jsonHeaders : jsonHeaders + headers, body: body)
     }
 
     /// CONTRACT §4's error shape: `{"error": {"code", "message"}}`.
@@ -30,6 +33,12 @@ public struct HTTPResponse: Sendable {
     func serializedHead(date: String, keepAlive: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160)
+        appendHead(to: &bytes, date: date, keepAlive: keepAlive)
+        return bytes
+    }
+
+    /// `serializedHead`, written straight into a connection's output.
+    func appendHead(to bytes: inout [UInt8], date: String, keepAlive: Bool) {
         func put(_ text: String) { bytes.append(contentsOf: text.utf8) }
         put("HTTP/1.1 ")
         put(String(status))
@@ -47,6 +56,5 @@ public struct HTTPResponse: Sendable {
         put("\r\nDate: ")
         put(date)
         put(keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
-        return bytes
     }
 }

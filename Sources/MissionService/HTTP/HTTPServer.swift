@@ -64,9 +64,9 @@ public actor HTTPServer {
                     socket.close()
                     continue
                 }
-                registry.open(socket.fd)
+                let slot = registry.open(socket.fd)
                 accepted += 1
-                let connection = HTTPConnection(socket: socket, server: self)
+                let connection = HTTPConnection(socket: socket, slot: slot, server: self)
                 group.addTask(executorPreference: configuration.eventLoops > 0 ? serving : nil) { await connection.run() }
             }
         }

@@ -3,9 +3,14 @@ import Foundation
 import Glibc
 
 /// Readiness of descriptors from one dedicated thread blocked in `epoll_wait`, so that tasks
-/// wait for a socket without blocking the (two-thread) cooperative pool. A task arms one-shot
-/// interest in a descriptor, with an optional deadline, and is resumed when the descriptor is
-/// ready, the deadline passes, or the task is cancelled.
+/// wait for a socket without blocking the (two-thread) cooperative pool. A task waits for a
+/// descriptor to become ready, with an optional deadline, and is resumed when it is, when the
+/// deadline passes, or when the task is cancelled.
+///
+/// A descriptor is added to epoll once, edge-triggered (as nginx does): no `epoll_ctl` per
+/// wait. An edge that comes while nobody waits is kept, and the next wait returns at once. So
+/// the rule for callers is the edge-triggered one: wait only after the descriptor said
+/// `EAGAIN`, or after a read that drained it (returned less than was asked for).
 public final class EventLoop: Sendable {
     public enum Interest: Sendable { case read, write }
     public enum Readiness: Sendable { case ready, timedOut }
@@ -20,14 +25,60 @@ public final class EventLoop: Sendable {
         var read: Waiter?
         var write: Waiter?
         var inEpoll = false
+        /// Readiness reported while nobody waited for it: an edge is reported only once.
+        var readable = false
+        var writable = false
         /// The deadline of this descriptor's entry in the timer heap, if it has one: a wait
         /// with a later deadline needs no entry of its own (see `expireTimers`).
         var timer: UInt64?
 
-        var mask: UInt32 {
-            (read == nil ? 0 : UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLRDHUP)) | (write == nil ? 0 : UInt32(CSHIM_EPOLLOUT))
+        enum Arming {
+            /// Readiness came while nobody waited: no need to wait.
+            case ready
+            /// The waiter waits; with the deadline of a timer entry to add, if it needs one.
+            case waiting(newTimer: UInt64?)
+        }
+
+        mutating func arm(_ interest: Interest, _ waiter: Waiter) -> Arming {
+            switch interest {
+            case .read:
+                precondition(read == nil, "two tasks wait on one descriptor to read")
+                if readable { readable = false; return .ready }
+                read = waiter
+            case .write:
+                precondition(write == nil, "two tasks wait on one descriptor to write")
+                if writable { writable = false; return .ready }
+                write = waiter
+            }
+            guard let deadline = waiter.deadline, timer.map({ $0 > deadline }) ?? true else { return .waiting(newTimer: nil) }
+            timer = deadline
+            return .waiting(newTimer: deadline)
+        }
+
+        /// The waiters an event wakes; readiness nobody waits for is kept.
+        mutating func collect(_ events: UInt32, into ready: inout [(Waiter, Readiness)]) {
+            let failed = events & UInt32(CSHIM_EPOLLERR | CSHIM_EPOLLHUP) != 0
+            if events & UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLRDHUP) != 0 || failed {
+                if let waiter = read {
+                    ready.append((waiter, .ready))
+                    read = nil
+                } else {
+                    readable = true
+                }
+            }
+            if events & UInt32(CSHIM_EPOLLOUT) != 0 || failed {
+                if let waiter = write {
+                    ready.append((waiter, .ready))
+                    write = nil
+                } else {
+                    writable = true
+                }
+            }
         }
     }
+
+    /// Every descriptor is watched for both directions; a wait picks the one it needs.
+    private static let interest = UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLOUT | CSHIM_EPOLLRDHUP)
 
     struct Timer {
         let deadline: UInt64
@@ -61,7 +112,8 @@ public final class EventLoop: Sendable {
             Glibc.close(epoll)
             throw .system("eventfd", code)
         }
-        guard cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 1) == 0 else { throw .system("epoll_ctl", errno) }
+        // Level-triggered: readable until the poll thread reads the counter back to zero.
+        guard cshim_epoll_watch(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 0) == 0 else { throw .system("epoll_ctl", errno) }
         NamedThread.start("event-loop") { [self] in pollLoop() }
     }
 
@@ -80,7 +132,7 @@ public final class EventLoop: Sendable {
     /// Waits until `fd` is ready for `interest` or `deadline` passes. One waiter per descriptor
     /// and interest at a time. Throws `CancellationError`, or `SocketError.closed` when the
     /// descriptor is deregistered or the loop stops meanwhile.
-    public func wait(_ fd: Int32, for interest: Interest, deadline: UInt64? = nil) async throws -> Readiness {
+    nonisolated(nonsending) public func wait(_ fd: Int32, for interest: Interest, deadline: UInt64? = nil) async throws -> Readiness {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -103,30 +155,32 @@ public final class EventLoop: Sendable {
     }
 
     private func arm(_ fd: Int32, _ interest: Interest, _ waiter: Waiter) {
-        enum Outcome { case armed(wake: Bool), failed(any Error) }
+        enum Outcome { case armed(wake: Bool), ready, failed(any Error) }
         let outcome = state.withLock { state -> Outcome in
             // Checked under the lock: a cancellation handler that ran before this found nothing.
             if Task.isCancelled { return .failed(CancellationError()) }
             if state.stopped { return .failed(SocketError.closed) }
-            var registration = state.registrations[fd] ?? Registration()
-            precondition((interest == .read ? registration.read : registration.write) == nil, "two tasks wait on fd \(fd) for \(interest)")
-            if interest == .read { registration.read = waiter } else { registration.write = waiter }
-            guard cshim_epoll_arm(epoll, fd, registration.mask, registration.inEpoll ? 0 : 1) == 0 else {
-                return .failed(SocketError.system("epoll_ctl", errno))
+            if state.registrations[fd]?.inEpoll != true {
+                // Added while already ready, it is reported at once.
+                guard cshim_epoll_watch(epoll, fd, Self.interest, 1) == 0 else { return .failed(SocketError.system("epoll_ctl", errno)) }
+                state.registrations[fd, default: Registration()].inEpoll = true
             }
-            registration.inEpoll = true
-            var wake = false
-            if let deadline = waiter.deadline, registration.timer.map({ $0 > deadline }) ?? true {
-                registration.timer = deadline
+            // Changed in place: a copy out and back costs retains of both waiters, per wait.
+            switch state.registrations[fd, default: Registration()].arm(interest, waiter) {
+            case .ready:
+                return .ready
+            case .waiting(newTimer: nil):
+                return .armed(wake: false)
+            case .waiting(newTimer: let deadline?):
                 state.timers.insert(Timer(deadline: deadline, fd: fd))
-                wake = state.sleepingUntil.map { $0 > deadline } ?? true
+                return .armed(wake: state.sleepingUntil.map { $0 > deadline } ?? true)
             }
-            state.registrations[fd] = registration
-            return .armed(wake: wake)
         }
         switch outcome {
         case .armed(let wake):
             if wake { wakeUp() }
+        case .ready:
+            waiter.continuation.resume(returning: .ready)
         case .failed(let error):
             waiter.continuation.resume(throwing: error)
         }
@@ -185,14 +239,13 @@ public final class EventLoop: Sendable {
             var ready: [(Waiter, Readiness)] = []
             state.withLock { state in
                 for index in 0..<Int(count) where fds[index] != wakeFD {
-                    collect(fd: fds[index], events: events[index], in: &state, into: &ready)
+                    state.registrations[fds[index]]?.collect(events[index], into: &ready)
                 }
             }
             for (waiter, readiness) in ready { waiter.continuation.resume(returning: readiness) }
             if fds[0..<Int(count)].contains(wakeFD) {
                 var value: UInt64 = 0
                 _ = Glibc.read(wakeFD, &value, 8)
-                _ = cshim_epoll_arm(epoll, wakeFD, UInt32(CSHIM_EPOLLIN), 0)
             }
         }
         // Jobs queued before the stop still run, on the pool.
@@ -216,22 +269,6 @@ public final class EventLoop: Sendable {
             if jobs.isEmpty { return }
             for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
-    }
-
-    private func collect(fd: Int32, events: UInt32, in state: inout State, into ready: inout [(Waiter, Readiness)]) {
-        guard var registration = state.registrations[fd] else { return }
-        let failed = events & UInt32(CSHIM_EPOLLERR | CSHIM_EPOLLHUP) != 0
-        if events & UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLRDHUP) != 0 || failed, let waiter = registration.read {
-            ready.append((waiter, .ready))
-            registration.read = nil
-        }
-        if events & UInt32(CSHIM_EPOLLOUT) != 0 || failed, let waiter = registration.write {
-            ready.append((waiter, .ready))
-            registration.write = nil
-        }
-        // One-shot: the event disarmed the descriptor; re-arm for a waiter still waiting.
-        if registration.mask != 0 { _ = cshim_epoll_arm(epoll, fd, registration.mask, 0) }
-        state.registrations[fd] = registration
     }
 
     /// Resumes waiters whose deadline has passed; returns the `epoll_wait` timeout in ms until

@@ -7,6 +7,9 @@ public final class TCPSocket {
     public let fd: Int32
     let loop: EventLoop
     private var isClosed = false
+    /// The last `recv` emptied the socket (it returned less than asked for), so that its next
+    /// data comes with a new edge on the event loop; a wait before reading is then safe.
+    private var drained = false
 
     init(fd: Int32, loop: EventLoop) {
         self.fd = fd
@@ -46,14 +49,18 @@ public final class TCPSocket {
     /// Reads what is available (up to `buffer`'s size) into `buffer`, waiting for at least one
     /// byte. Returns the count, 0 at end of stream; throws `SocketError.timedOut` after `deadline`.
     /// `waitFirst` skips the first `recv` when it would almost surely find nothing (a
-    /// keep-alive client that has just been answered): one system call less per request.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64? = nil, waitFirst: Bool = false) async throws -> Int {
-        if waitFirst {
+    /// keep-alive client that has just been answered): one system call less per request. It
+    /// is ignored unless the last read drained the socket.
+    nonisolated(nonsending) public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64? = nil, waitFirst: Bool = false) async throws -> Int {
+        if waitFirst && drained {
             guard try await loop.wait(fd, for: .read, deadline: deadline) == .ready else { throw SocketError.timedOut }
         }
         while true {
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if count >= 0 { return count }
+            if count >= 0 {
+                drained = count < buffer.count
+                return count
+            }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK:
@@ -65,7 +72,7 @@ public final class TCPSocket {
     }
 
     /// Writes all of `bytes`, waiting while the send buffer is full.
-    public func write(_ bytes: [UInt8], deadline: UInt64? = nil) async throws {
+    nonisolated(nonsending) public func write(_ bytes: [UInt8], deadline: UInt64? = nil) async throws {
         var written = 0
         let total = bytes.count
         while written < total {

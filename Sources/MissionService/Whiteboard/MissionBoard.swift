@@ -71,6 +71,11 @@ public final class MissionBoard: Sendable {
         state.withLock { $0.boards[missionID]?.board }
     }
 
+    /// The `lastSeq` of a created mission's whiteboard (nil if there is none), without copying it.
+    public func lastSeq(ofCreated missionID: String) -> Int? {
+        state.withLock { state in state.boards[missionID].flatMap { $0.board.isCreated ? $0.board.lastSeq : nil } }
+    }
+
     /// The seq of the last record folded in.
     public var appliedSeq: Int { state.withLock { $0.appliedSeq } }
 
