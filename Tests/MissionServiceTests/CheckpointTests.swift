@@ -46,6 +46,27 @@ import Testing
         #expect(store.whiteboard(id)?.status == .completed)
     }
 
+    @Test func boards_sealed_for_a_checkpoint_stay_as_they_were_while_folding_goes_on() throws {
+        let board = MissionBoard()
+        func fold(_ seq: Int, _ line: String) throws {
+            board.apply(seq: seq, record: try #require(try JSONParser.parse(line).objectValue))
+        }
+        try fold(1, #"{"event_type": "mission_created", "mission_id": "m-1", "timestamp": "2026-02-07T12:00:00.100Z", "objective": {"type": "echo", "description": "hi"}}"#)
+        try fold(2, #"{"event_type": "mission_status_update", "mission_id": "m-1", "status": "active", "reason": "execution_started", "timestamp": "2026-02-07T12:00:00.200Z"}"#)
+        let (slots, _, _, seq) = board.sealForCheckpoint()
+        // Folding goes on while the checkpoint reads its slots, unlocked.
+        try fold(3, #"{"event_type": "mission_status_update", "mission_id": "m-1", "status": "completed", "reason": "execution_finished", "timestamp": "2026-02-07T12:00:00.300Z"}"#)
+        try fold(4, #"{"event_type": "mission_created", "mission_id": "m-2", "timestamp": "2026-02-07T12:00:00.400Z", "objective": {"type": "echo", "description": "later"}}"#)
+        #expect(seq == 2)
+        #expect(slots.map(\.board.missionID) == ["m-1"])
+        #expect(slots.first?.board.status == .active)
+        #expect(slots.first?.board.lastSeq == 2)
+        // The live view has moved on, in the same order.
+        #expect(board.whiteboard("m-1")?.status == .completed)
+        #expect(board.all().map(\.missionID) == ["m-1", "m-2"])
+        #expect(board.all().map(\.lastSeq) == [3, 4])
+    }
+
     @Test func a_checkpoint_that_no_longer_matches_the_log_is_ignored() async throws {
         let dir = TemporaryDirectory()
         try await makeHistory(dir)

@@ -406,7 +406,7 @@ public final class JSONLLog: Sendable {
         }
         let syncStart = DispatchTime.now().uptimeNanoseconds
         do {
-            try file.writeAll(bytes)
+            try file.writeAll(bytes[...])
             try file.sync()
         } catch {
             fail(batch, error)

@@ -13,7 +13,7 @@ struct LogFile: Sendable {
         return LogFile(fd: fd, path: path)
     }
 
-    func writeAll(_ bytes: [UInt8]) throws(LogError) {
+    func writeAll(_ bytes: ArraySlice<UInt8>) throws(LogError) {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -67,11 +67,19 @@ struct LogFile: Sendable {
     }
 
     /// Appends `bytes` to the file at `path` and syncs it (used for `.torn` side files).
-    static func appendSynced(_ bytes: [UInt8], to path: String) throws(LogError) {
+    /// `syncEvery`: sync after each so many bytes, not only at the end. One sync of a large
+    /// file holds the disk long enough to stall the logs' own syncs (ext4 commits the journal
+    /// for all files at once); small ones let those through in between.
+    static func appendSynced(_ bytes: [UInt8], to path: String, syncEvery: Int = .max) throws(LogError) {
         let file = try open(path, readOnly: false)
         defer { file.close() }
-        try file.writeAll(bytes)
-        try file.sync()
+        var start = 0
+        repeat {
+            let end = min(bytes.count, start + syncEvery)
+            try file.writeAll(bytes[start..<end])
+            try file.sync()
+            start = end
+        } while start < bytes.count
     }
 }
 

@@ -3,10 +3,20 @@
 public final class MissionBoard: Sendable {
     /// A whiteboard in a box: the dictionary holds a reference, not a ~400-byte value, so it
     /// wastes little on empty slots and never holds two copies of every board while it grows.
-    /// Only touched under `state`'s lock.
+    /// Changed only under `state`'s lock, and only in the epoch it was made in: once a
+    /// checkpoint has taken the slots (`sealForCheckpoint`), a slot of an older epoch is
+    /// replaced by a copy before a change, so the checkpoint reads its boards unlocked.
     final class Slot {
         var board: Whiteboard
-        init(_ board: Whiteboard) { self.board = board }
+        /// Where it stands in `order`.
+        let position: Int
+        let epoch: Int
+
+        init(_ board: Whiteboard, position: Int, epoch: Int) {
+            self.board = board
+            self.position = position
+            self.epoch = epoch
+        }
     }
 
     /// What a mission created under an `Idempotency-Key` needs to answer a repeat of it.
@@ -25,6 +35,8 @@ public final class MissionBoard: Sendable {
         var sessions: [String: [String]] = [:]
         var appliedSeq = 0
         var undecodable: [(seq: Int, reason: String)] = []
+        /// Raised by each checkpoint: slots of older epochs are its, and no longer changed.
+        var epoch = 0
     }
 
     let state = Locked(State())
@@ -53,11 +65,16 @@ public final class MissionBoard: Sendable {
 
     static func apply(_ event: MissionEvent, to state: inout State) {
         state.appliedSeq = max(state.appliedSeq, event.seq)
-        let slot: Slot
+        var slot: Slot
         if let existing = state.boards[event.missionID] {
             slot = existing
+            if existing.epoch != state.epoch {
+                slot = Slot(existing.board, position: existing.position, epoch: state.epoch)
+                state.boards[event.missionID] = slot
+                state.order[existing.position] = slot
+            }
         } else {
-            slot = Slot(Whiteboard(missionID: event.missionID))
+            slot = Slot(Whiteboard(missionID: event.missionID), position: state.order.count, epoch: state.epoch)
             state.order.append(slot)
             state.boards[event.missionID] = slot
         }

@@ -8,6 +8,10 @@ import Testing
 /// waits. A connected Unix socket pair makes the timing exact: a write is in the peer's queue
 /// when it returns.
 @Suite struct EventLoopReadinessTests {
+    /// How long a read may take before it counts as hung. Generous: with the whole suite running
+    /// at once, the two-thread pool can be busy for seconds before a ready task resumes.
+    private static let hangBound: Duration = .seconds(30)
+
     /// Runs `body` with our end of a fresh pair (on its own loop), the peer's descriptor, and a
     /// 16-byte read buffer.
     private static func withPair(_ body: (TCPSocket, Int32, UnsafeMutableRawBufferPointer) async throws -> Void) async throws {
@@ -39,14 +43,14 @@ import Testing
             Self.put(1, to: peer)
             // Time for the poll thread to see the edge before anyone waits again (a bound, not a poll).
             try await Task.sleep(for: .milliseconds(50))
-            let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: .seconds(2)), waitFirst: true)
+            let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: Self.hangBound), waitFirst: true)
             #expect(count == 1)
         }
     }
 
     @Test func a_read_that_fills_the_buffer_reads_again_before_it_waits() async throws {
         try await Self.withPair { socket, peer, buffer async throws in
-            let deadline = EventLoop.deadline(after: .seconds(2))
+            let deadline = EventLoop.deadline(after: Self.hangBound)
             Self.put(1, to: peer)
             #expect(try await socket.read(into: buffer, deadline: deadline) == 1)
             // Two buffers' worth arrive at once: one edge. The first read takes it and fills the
