@@ -75,10 +75,12 @@ final class ChildProcess: Sendable {
     /// Waits for exit and returns the status; the output files are then complete.
     func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own: `waitUntilExit` blocks its thread until the child exits, and
+            // Dispatch workers blocked so, several tests at once, starved the tasks of the others.
+            Thread {
                 self.process.waitUntilExit()
                 continuation.resume(returning: self.process.terminationStatus)
-            }
+            }.start()
         }
     }
 
