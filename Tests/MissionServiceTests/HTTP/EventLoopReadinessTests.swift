@@ -38,11 +38,15 @@ import Testing
 
     @Test func readiness_that_comes_while_nobody_waits_is_kept_for_the_next_wait() async throws {
         try await Self.withPair { socket, peer, buffer async throws in
+            // A short read drains the socket, so a later `waitFirst` read waits before reading.
+            Self.put(1, to: peer)
+            #expect(try await socket.read(into: buffer, deadline: EventLoop.deadline(after: Self.hangBound)) == 1)
             // A wait that times out leaves the descriptor watched, with nobody waiting.
             await #expect(throws: SocketError.timedOut) { try await socket.read(into: buffer, deadline: EventLoop.deadline(after: .milliseconds(20))) }
             Self.put(1, to: peer)
-            // Time for the poll thread to see the edge before anyone waits again (a bound, not a poll).
-            try await Task.sleep(for: .milliseconds(50))
+            // A round trip through the loop: it runs jobs only between polls, so once this one has
+            // run, the poll thread has collected the edge, with nobody waiting for it.
+            await Task(executorPreference: socket.loop) {}.value
             let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: Self.hangBound), waitFirst: true)
             #expect(count == 1)
         }
