@@ -69,21 +69,17 @@ enum APIRoute: Equatable {
         }
     }
 
-    /// Whether the route answers `method`, without building the list of `methods`.
-    func answers(_ method: String) -> Bool {
+    /// Methods the route answers; HEAD wherever GET is (RFC 9110 §9.3.2).
+    /// Shared lists, so that checking a request's method allocates nothing.
+    var methods: [String] {
         switch self {
-        case .chat, .cancel, .missionEvent: return method == "POST"
-        case .missions: return method == "GET" || method == "HEAD" || method == "POST"
-        case .whiteboard, .events, .health, .metrics, .dashboard: return method == "GET" || method == "HEAD"
+        case .chat, .cancel, .missionEvent: return Self.postOnly
+        case .missions: return Self.readAndPost
+        case .whiteboard, .events, .health, .metrics, .dashboard: return Self.readOnly
         }
     }
 
-    /// Methods the route answers; HEAD wherever GET is (RFC 9110 §9.3.2).
-    var methods: [String] {
-        switch self {
-        case .chat, .cancel, .missionEvent: return ["POST"]
-        case .missions: return ["GET", "HEAD", "POST"]
-        case .whiteboard, .events, .health, .metrics, .dashboard: return ["GET", "HEAD"]
-        }
-    }
+    private static let postOnly = ["POST"]
+    private static let readAndPost = ["GET", "HEAD", "POST"]
+    private static let readOnly = ["GET", "HEAD"]
 }

@@ -42,7 +42,7 @@ public final class MissionAPI: HTTPResponder {
             return APIError.notFound("no route \(request.path.prefix(200)); see CONTRACT §4 for the API").response
         }
         var response: HTTPResponse
-        if !route.answers(request.method) {
+        if !route.methods.contains(request.method) {
             let allowed = route.methods.joined(separator: ", ")
             response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
                                 headers: [("Allow", allowed)]).response
