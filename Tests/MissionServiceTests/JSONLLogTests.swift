@@ -128,6 +128,29 @@ import Testing
         await log.close()
     }
 
+    /// Appended events come back typed; what followers read from memory is the slim form
+    /// (line and mission only) and must still give the same record and mission as the file.
+    @Test func typed_events_and_their_slim_copies_read_the_same_as_the_file() async throws {
+        let dir = TemporaryDirectory()
+        let log = try JSONLLog(path: dir.file("m.jsonl"))
+        let events = [makeCreated("m-a", seq: 0, description: "quote \" and\nnewline"), makeStatus(.queued, "enqueued", seq: 0, id: "m-a")]
+        let appended = try await log.append(events: events)
+        try await log.append(makeRecord(3))
+        #expect(appended.map(\.event?.seq) == [1, 2])
+        #expect(appended.map(\.event?.body) == events.map(\.body))
+        let fromMemory = try log.entries(after: 0)
+        await log.close()
+        let reopened = try JSONLLog(path: dir.file("m.jsonl"), mode: .readOnly)
+        let fromFile = try reopened.entries(after: 0)
+        #expect(fromMemory.map(\.event) == [nil, nil, nil])
+        #expect(fromMemory.map(\.record) == fromFile.map(\.record))
+        #expect(appended.map(\.record) == Array(fromFile.map(\.record).prefix(2)))
+        #expect(fromMemory.map(\.missionID) == ["m-a", "m-a", nil])
+        #expect(fromFile.map(\.missionID) == ["m-a", "m-a", nil])
+        #expect(try MissionEvent(record: fromMemory[0].record, seq: 1) == appended[0].event)
+        await reopened.close()
+    }
+
     @Test func follow_delivers_history_then_live_records_without_gaps() async throws {
         let dir = TemporaryDirectory()
         let log = try JSONLLog(path: dir.file("a.jsonl"))

@@ -167,4 +167,18 @@ func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, attempt: In
         #expect(a != c)
         #expect(a.count == 32)
     }
+
+    /// Keys are stored in the log and compared across restarts: the byte-wise path must give
+    /// exactly the key of the string-wise definition it replaces.
+    @Test(arguments: ["Hello   World", " hello world ", "\ttabs\tand\r\nlines\n", "", "   ", "ÄRGER  im Büro", "a\u{0B}b\u{0C}c", "MiXeD 123 !?"])
+    func dedup_key_is_the_hash_of_the_joined_normalised_fields(description: String) {
+        var bytes: [UInt8] = []
+        DedupKey.appendNormalised(description, to: &bytes)
+        #expect(bytes == Array(DedupKey.normalise(description).utf8))
+        let constraints = Constraints(allowedDomains: ["B.example", "a.example"], maxPages: 3)
+        let canonical = ["echo", DedupKey.normalise(description), "a.example,b.example", "3",
+                         String(constraints.maxDurationSeconds), String(constraints.maxAttempts)].joined(separator: "\u{1F}")
+        #expect(DedupKey.make(objective: Objective(type: "Echo", description: description), constraints: constraints)
+                == DedupKey.hex(DedupKey.fnv1a128(canonical)))
+    }
 }

@@ -59,11 +59,14 @@ final class LiveHub: Sendable {
     static let parallelFanOut = 256
 
     private func deliver(_ entry: LogEntry) async {
-        var targets: [Subscription] = []
-        let rooms: [LiveRoom] = [.missions, .signals] + (entry.record["mission_id"]?.stringValue.map { [.mission($0)] } ?? [])
-        state.withLock { state in
+        let targets: [Subscription] = state.withLock { state in
             state.cursor = entry.seq
-            for room in rooms { targets += state.rooms[room]?.values ?? [:].values }
+            // Most records reach nobody: no room list is built for them.
+            guard !state.rooms.isEmpty else { return [] }
+            var targets: [Subscription] = []
+            for room in [LiveRoom.missions, .signals] { targets += state.rooms[room]?.values ?? [:].values }
+            if let missionID = entry.missionID { targets += state.rooms[.mission(missionID)]?.values ?? [:].values }
+            return targets
         }
         guard !targets.isEmpty else { return }
         var frames: [LiveRoom: [UInt8]] = [:]
@@ -110,7 +113,11 @@ final class LiveHub: Sendable {
     }
 
     func remove(_ subscription: Subscription) {
-        state.withLock { state in _ = state.rooms[subscription.room]?.removeValue(forKey: ObjectIdentifier(subscription)) }
+        state.withLock { state in
+            _ = state.rooms[subscription.room]?.removeValue(forKey: ObjectIdentifier(subscription))
+            // An emptied room goes, so that a hub nobody listens to finds no rooms at all.
+            if state.rooms[subscription.room]?.isEmpty == true { state.rooms[subscription.room] = nil }
+        }
     }
 
     private func detach(_ subscription: Subscription) {

@@ -28,7 +28,7 @@ enum LiveRoom: Hashable, Sendable {
     func carries(_ entry: LogEntry) -> Bool {
         switch self {
         case .missions, .signals: return true
-        case .mission(let id): return entry.record["mission_id"]?.stringValue == id
+        case .mission(let id): return entry.missionID == id
         }
     }
 }

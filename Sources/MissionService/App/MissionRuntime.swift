@@ -32,7 +32,7 @@ public final class MissionRuntime: Sendable {
     public init(_ options: Options) throws {
         directory = options.dataDirectory
         lock = try directory.lock()
-        let signalsLog = try JSONLLog(path: directory.signalsPath)
+        let signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits)
         let (store, checkpointNote): (MissionStore, String)
         do {
             (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)

@@ -6,13 +6,14 @@
 /// do when it passes; `run()` sleeps until the earliest one and is woken only when an earlier
 /// one arrives (rare: deadlines mostly arrive in order).
 final class AttemptDeadlines: Sendable {
-    private struct Entry {
+    private struct Entry: HeapRanked {
         var deadline: ContinuousClock.Instant
         var id: UInt64
+        var rank: ContinuousClock.Instant { deadline }
     }
 
     private struct State {
-        var heap = PriorityHeap<Entry> { $0.deadline < $1.deadline }
+        var heap = PriorityHeap<Entry>()
         /// The live registrations; heap entries of removed ones are dropped when met.
         var actions: [UInt64: @Sendable () -> Void] = [:]
         var nextID: UInt64 = 0
@@ -46,7 +47,7 @@ final class AttemptDeadlines: Sendable {
             state.actions[id] = nil
             // Removed entries wait in the heap until their deadline; rebuild when they dominate.
             if state.heap.count > 64 && state.heap.count > 4 * state.actions.count {
-                var heap = PriorityHeap<Entry> { $0.deadline < $1.deadline }
+                var heap = PriorityHeap<Entry>()
                 while let entry = state.heap.popMin() {
                     if state.actions[entry.id] != nil { heap.insert(entry) }
                 }

@@ -47,14 +47,23 @@ public actor ExecutionQueue {
     /// it still counts for duplicates.
     private enum Presence { case reserved, held, queued, waitingForRetry, running(CancellationSignal) }
 
-    private struct Entry {
+    private struct Entry: HeapRanked {
+        /// Higher priority first, then first come first served.
+        struct Rank: Comparable {
+            var priority: Int
+            var order: UInt64
+
+            static func < (a: Rank, b: Rank) -> Bool {
+                a.priority != b.priority ? a.priority > b.priority : a.order < b.order
+            }
+        }
+
         var item: Item
-        var order: UInt64
+        var rank: Rank
+        var order: UInt64 { rank.order }
     }
 
-    private var heap = PriorityHeap<Entry> { a, b in
-        a.item.priority != b.item.priority ? a.item.priority > b.item.priority : a.order < b.order
-    }
+    private var heap = PriorityHeap<Entry>()
     private var presence: [String: (item: Item, state: Presence, order: UInt64)] = [:]
     private var byDedupKey: [String: String] = [:]
     private var nextOrder: UInt64 = 0
@@ -139,7 +148,7 @@ public actor ExecutionQueue {
             consumers.removeFirst().resume(returning: lease)
             return
         }
-        heap.insert(Entry(item: item, order: order))
+        heap.insert(Entry(item: item, rank: Entry.Rank(priority: item.priority, order: order)))
     }
 
     private func forget(_ missionID: String) {

@@ -1,11 +1,13 @@
-/// A binary min-heap ordered by `areInIncreasingOrder`.
-struct PriorityHeap<Element> {
-    private var elements: [Element] = []
-    private let areInIncreasingOrder: (Element, Element) -> Bool
+/// An element of a `PriorityHeap`: the smallest `rank` comes out first.
+protocol HeapRanked {
+    associatedtype Rank: Comparable
+    var rank: Rank { get }
+}
 
-    init(by areInIncreasingOrder: @escaping (Element, Element) -> Bool) {
-        self.areInIncreasingOrder = areInIncreasingOrder
-    }
+/// A binary min-heap by `rank`. Elements are compared by their ranks in place, so that a sift
+/// copies (and retains) nothing but the elements it moves.
+struct PriorityHeap<Element: HeapRanked> {
+    private var elements: [Element] = []
 
     var isEmpty: Bool { elements.isEmpty }
     var count: Int { elements.count }
@@ -16,7 +18,7 @@ struct PriorityHeap<Element> {
         var child = elements.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard areInIncreasingOrder(elements[child], elements[parent]) else { break }
+            guard elements[child].rank < elements[parent].rank else { break }
             elements.swapAt(child, parent)
             child = parent
         }
@@ -30,8 +32,8 @@ struct PriorityHeap<Element> {
         while true {
             let left = 2 * parent + 1, right = left + 1
             var smallest = parent
-            if left < elements.count, areInIncreasingOrder(elements[left], elements[smallest]) { smallest = left }
-            if right < elements.count, areInIncreasingOrder(elements[right], elements[smallest]) { smallest = right }
+            if left < elements.count, elements[left].rank < elements[smallest].rank { smallest = left }
+            if right < elements.count, elements[right].rank < elements[smallest].rank { smallest = right }
             guard smallest != parent else { return min }
             elements.swapAt(parent, smallest)
             parent = smallest

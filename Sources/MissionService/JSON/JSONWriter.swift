@@ -114,20 +114,16 @@ public struct JSONWriter {
 
     public mutating func writeString(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
-        var utf8 = string.utf8
-        // Most strings need no escaping: copy them whole.
-        let clean = utf8.withContiguousStorageIfAvailable { storage in
-            !storage.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        // Most strings need no escaping: their bytes are checked and copied in one go.
+        let copied = string.utf8.withContiguousStorageIfAvailable { storage in
+            guard !storage.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            bytes.append(contentsOf: storage)
+            return true
         }
-        if clean == true {
-            bytes.append(contentsOf: utf8)
-        } else {
-            if clean == nil {
-                var copy = string
-                copy.makeContiguousUTF8()
-                utf8 = copy.utf8
-            }
-            for byte in utf8 { appendEscaped(byte) }
+        if copied != true {
+            var copy = string
+            copy.makeContiguousUTF8()
+            for byte in copy.utf8 { appendEscaped(byte) }
         }
         bytes.append(UInt8(ascii: "\""))
     }

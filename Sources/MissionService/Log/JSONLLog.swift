@@ -235,11 +235,19 @@ public final class JSONLLog: Sendable {
 
     /// Appends `records` with consecutive seqs in one batch; returns once all are synced.
     public func append(_ records: [JSONObject]) async throws -> [LogEntry] {
-        let prepared = try prepare(records)
-        return try await withCheckedThrowingContinuation { continuation in
+        try await append(prepared: try prepare(records.map { Prepared($0) }))
+    }
+
+    /// Appends mission events in one batch; their entries keep the typed events.
+    public func append(events: [MissionEvent]) async throws -> [LogEntry] {
+        try await append(prepared: try prepare(events.map { Prepared($0) }))
+    }
+
+    private func append(prepared: [Prepared]) async throws -> [LogEntry] {
+        try await withCheckedThrowingContinuation { continuation in
             switch submit(prepared, continuation) {
             case .failure(let error): continuation.resume(throwing: error)
-            case .success(let wake): if wake { wakeWriter.signal() }
+            case .success(let queued): if queued.wake { wakeWriter.signal() }
             }
         }
     }
@@ -249,12 +257,23 @@ public final class JSONLLog: Sendable {
     /// answer never waits on them. `close` still syncs them.
     @discardableResult
     public func enqueue(_ records: [JSONObject]) throws -> ClosedRange<Int> {
-        let prepared = try prepare(records)
+        try enqueue(prepared: try prepare(records.map { Prepared($0) }))
+    }
+
+    /// `enqueue` for mission events: their entries keep the typed events.
+    @discardableResult
+    public func enqueue(events: [MissionEvent]) throws -> ClosedRange<Int> {
+        try enqueue(prepared: try prepare(events.map { Prepared($0) }))
+    }
+
+    private func enqueue(prepared: [Prepared]) throws -> ClosedRange<Int> {
         switch submit(prepared, nil) {
-        case .failure(let error): throw error
-        case .success(let wake): if wake { wakeWriter.signal() }
+        case .failure(let error):
+            throw error
+        case .success(let queued):
+            if queued.wake { wakeWriter.signal() }
+            return (queued.lastSeq - prepared.count + 1)...queued.lastSeq
         }
-        return state.withLock { ($0.nextSeq - records.count)...($0.nextSeq - 1) }
     }
 
     /// Bytes queued for the writer and not yet taken into a batch.
@@ -266,44 +285,60 @@ public final class JSONLLog: Sendable {
         if last > lastSeq { _ = await waitForCommit(after: last - 1) }
     }
 
-    /// Each record without any `seq` of its own (the log alone assigns it), and its encoding.
-    private func prepare(_ records: [JSONObject]) throws(LogError) -> [(record: JSONObject, body: [UInt8])] {
+    /// A record on its way in: without any `seq` of its own (the log alone assigns it), then
+    /// encoded.
+    private struct Prepared {
+        var record: JSONObject
+        var event: MissionEvent?
+        var body: [UInt8] = []
+
+        init(_ record: JSONObject) {
+            self.record = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
+        }
+
+        init(_ event: MissionEvent) {
+            record = event.record
+            self.event = event
+        }
+    }
+
+    private func prepare(_ records: [Prepared]) throws(LogError) -> [Prepared] {
         guard mode == .readWrite else { throw .readOnly(path: path) }
-        var prepared: [(record: JSONObject, body: [UInt8])] = []
-        prepared.reserveCapacity(records.count)
-        for record in records {
-            let clean = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
-            let body = JSONWriter.encode(clean)
+        var prepared = records
+        for index in prepared.indices {
+            let body = JSONWriter.encode(prepared[index].record)
             guard body.count <= limits.maxRecordBytes else { throw .recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes) }
-            prepared.append((clean, body))
+            prepared[index].body = body
         }
         return prepared
     }
 
-    /// Assigns seqs and queues the lines for the writer; `.success(true)` when it must be woken.
-    private func submit(_ prepared: [(record: JSONObject, body: [UInt8])], _ continuation: CheckedContinuation<[LogEntry], any Error>?) -> Result<Bool, LogError> {
+    /// Assigns seqs and queues the lines for the writer: the last seq given, and whether the
+    /// writer must be woken.
+    private func submit(_ prepared: [Prepared], _ continuation: CheckedContinuation<[LogEntry], any Error>?) -> Result<(wake: Bool, lastSeq: Int), LogError> {
         state.withLock { state in
             if let failure = state.failure { return .failure(failure) }
             if state.closed { return .failure(.closed(path: path)) }
             var entries: [LogEntry] = []
             entries.reserveCapacity(prepared.count)
             var bytes = 0
-            for (record, body) in prepared {
+            for record in prepared {
                 let seq = state.nextSeq
                 state.nextSeq += 1
-                let entry = Self.makeEntry(seq: seq, record: record, body: body)
+                let entry = Self.makeEntry(seq: seq, record)
                 bytes += entry.line.count + 1
                 entries.append(entry)
             }
             state.pending.append(Pending(entries: entries, bytes: bytes, continuation: continuation))
             state.pendingBytes += bytes
-            return .success(state.wakesWriter(waited: continuation != nil))
+            return .success((state.wakesWriter(waited: continuation != nil), state.nextSeq - 1))
         }
     }
 
     /// Splices `"seq":N` in front of an encoded record, so the line starts with its seq.
-    private static func makeEntry(seq: Int, record: JSONObject, body: [UInt8]) -> LogEntry {
-        var writer = JSONWriter(reserve: body.count + 32)
+    private static func makeEntry(seq: Int, _ prepared: Prepared) -> LogEntry {
+        let body = prepared.body
+        var writer = JSONWriter(reserve: body.count + 24)
         writer.writeRaw(#"{"seq":"#)
         writer.writeInt(seq)
         var line = writer.bytes
@@ -313,10 +348,13 @@ public final class JSONLLog: Sendable {
         } else {
             line.append(UInt8(ascii: "}"))
         }
+        if let event = prepared.event {
+            return LogEntry(seq: seq, line: line, event: event, written: prepared.record)
+        }
         var members: [JSONObject.Member] = []
-        members.reserveCapacity(record.members.count + 1)
+        members.reserveCapacity(prepared.record.members.count + 1)
         members.append(JSONObject.Member(key: "seq", value: .int(seq)))
-        members.append(contentsOf: record.members)
+        members.append(contentsOf: prepared.record.members)
         return LogEntry(seq: seq, line: line, record: JSONObject(members: members))
     }
 
@@ -421,7 +459,7 @@ public final class JSONLLog: Sendable {
             for entry in entries {
                 state.offsets.append(state.endOffset)
                 state.endOffset += entry.line.count + 1
-                state.recent.append(entry)
+                state.recent.append(entry.slim)
             }
             state.committedSeq = entries.last!.seq
             state.stats.records += entries.count

@@ -1,15 +1,91 @@
 /// One committed line of a log: its seq, the exact bytes stored (without the newline), and
-/// the parsed record. Sending `line` avoids encoding the same record twice.
+/// the record. Sending `line` avoids encoding the same record twice.
+///
+/// A mission event appended by this process keeps its typed form, so that folding it into the
+/// board (on the writer thread, for every record) does not decode what was just encoded; its
+/// `record` is built only when someone asks. Two entries are equal when their seq and bytes are.
 public struct LogEntry: Sendable, Hashable {
     public let seq: Int
     public let line: [UInt8]
-    public let record: JSONObject
+    private let payload: Payload
+
+    private enum Payload: Sendable {
+        case record(JSONObject)
+        /// The event as appended (with its seq), and the record it was written from.
+        case event(MissionEvent, written: JSONObject)
+        /// Only the line (and its mission): the record is parsed from it when asked for.
+        case line(missionID: String?)
+    }
 
     public init(seq: Int, line: [UInt8], record: JSONObject) {
         self.seq = seq
         self.line = line
-        self.record = record
+        payload = .record(record)
+    }
+
+    /// An entry of an event appended here: `written` is its record without `seq`.
+    init(seq: Int, line: [UInt8], event: MissionEvent, written: JSONObject) {
+        self.seq = seq
+        self.line = line
+        var event = event
+        event.seq = seq
+        payload = .event(event, written: written)
+    }
+
+    /// This entry as kept in memory for followers: its line and mission only, so that holding
+    /// (and at last freeing) thousands of them costs one allocation each.
+    var slim: LogEntry {
+        LogEntry(seq: seq, line: line, payload: .line(missionID: missionID))
+    }
+
+    private init(seq: Int, line: [UInt8], payload: Payload) {
+        self.seq = seq
+        self.line = line
+        self.payload = payload
+    }
+
+    /// The stored record, `seq` first.
+    public var record: JSONObject {
+        switch payload {
+        case .record(let record):
+            return record
+        case .line:
+            // The line was valid JSON when it was written; it is parsed only for readers that ask.
+            var record = line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
+            if record["seq"] == nil { record.members.insert(JSONObject.Member(key: "seq", value: .int(seq)), at: 0) }
+            return record
+        case .event(_, let written):
+            var members: [JSONObject.Member] = []
+            members.reserveCapacity(written.members.count + 1)
+            members.append(JSONObject.Member(key: "seq", value: .int(seq)))
+            members.append(contentsOf: written.members)
+            return JSONObject(members: members)
+        }
+    }
+
+    /// The typed event, when this entry was appended as one (nil for entries read back).
+    public var event: MissionEvent? {
+        if case .event(let event, _) = payload { return event }
+        return nil
+    }
+
+    /// The record's `mission_id`, without building the record.
+    public var missionID: String? {
+        switch payload {
+        case .record(let record): return record["mission_id"]?.stringValue
+        case .event(let event, _): return event.missionID
+        case .line(let missionID): return missionID
+        }
     }
 
     public var text: String { String(decoding: line, as: UTF8.self) }
+
+    public static func == (a: LogEntry, b: LogEntry) -> Bool {
+        a.seq == b.seq && a.line == b.line
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seq)
+        hasher.combine(line)
+    }
 }

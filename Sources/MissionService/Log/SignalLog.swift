@@ -11,6 +11,14 @@ public final class SignalLog: Sendable {
 
     public let log: JSONLLog
 
+    /// Nobody waits for a signal's sync, so a batch of them waits longer for company than the
+    /// missions log's records do: fewer syncs, each of more signals.
+    public static let logLimits: JSONLLog.Limits = {
+        var limits = JSONLLog.Limits()
+        limits.lingerWithoutWaiters = .milliseconds(10)
+        return limits
+    }()
+
     public init(log: JSONLLog) {
         self.log = log
     }

@@ -2,14 +2,18 @@
 /// Two requests that differ only in case or spacing of the description are the same mission.
 public enum DedupKey {
     public static func make(objective: Objective, constraints: Constraints) -> String {
-        let canonical = [
-            objective.type.lowercased(),
-            normalise(objective.description),
-            constraints.allowedDomains.map { $0.lowercased() }.sorted().joined(separator: ","),
-            String(constraints.maxPages),
-            String(constraints.maxDurationSeconds),
-            String(constraints.maxAttempts),
-        ].joined(separator: "\u{1F}")
+        // The fields joined by U+001F, built as bytes: this runs for every request.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(objective.type.utf8.count + objective.description.utf8.count + 64)
+        canonical += objective.type.lowercased().utf8
+        canonical.append(0x1F)
+        appendNormalised(objective.description, to: &canonical)
+        canonical.append(0x1F)
+        canonical += constraints.allowedDomains.map { $0.lowercased() }.sorted().joined(separator: ",").utf8
+        for number in [String(constraints.maxPages), String(constraints.maxDurationSeconds), String(constraints.maxAttempts)] {
+            canonical.append(0x1F)
+            canonical += number.utf8
+        }
         return hex(fnv1a128(canonical))
     }
 
@@ -23,11 +27,35 @@ public enum DedupKey {
         text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
+    /// `normalise(text)`'s bytes; ASCII text (the usual case) is done byte by byte, where
+    /// white space is exactly U+0009...U+000D and U+0020.
+    static func appendNormalised(_ text: String, to bytes: inout [UInt8]) {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            bytes += normalise(text).utf8
+            return
+        }
+        var pendingSpace = false
+        var wroteAny = false
+        for byte in text.utf8 {
+            if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                pendingSpace = wroteAny
+                continue
+            }
+            if pendingSpace { bytes.append(0x20); pendingSpace = false }
+            bytes.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
+            wroteAny = true
+        }
+    }
+
     // FNV-1a, 128-bit: no crypto is needed, only a collision-resistant-enough identity.
     static func fnv1a128(_ text: String) -> UInt128 {
+        fnv1a128(Array(text.utf8))
+    }
+
+    static func fnv1a128(_ bytes: [UInt8]) -> UInt128 {
         var hash: UInt128 = 0x6c62272e07bb014262b821756295c58d
         let prime: UInt128 = 0x0000000001000000000000000000013B
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt128(byte)
             hash = hash &* prime
         }

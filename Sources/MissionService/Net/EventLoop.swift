@@ -80,14 +80,15 @@ public final class EventLoop: Sendable {
     /// Every descriptor is watched for both directions; a wait picks the one it needs.
     private static let interest = UInt32(CSHIM_EPOLLIN | CSHIM_EPOLLOUT | CSHIM_EPOLLRDHUP)
 
-    struct Timer {
+    struct Timer: HeapRanked {
         let deadline: UInt64
         let fd: Int32
+        var rank: UInt64 { deadline }
     }
 
     struct State {
         var registrations: [Int32: Registration] = [:]
-        var timers = PriorityHeap<Timer>(by: { $0.deadline < $1.deadline })
+        var timers = PriorityHeap<Timer>()
         var nextID: UInt64 = 0
         /// When the poll thread will wake by itself (nil: only on an event).
         var sleepingUntil: UInt64?

@@ -46,21 +46,30 @@ public final class MissionBoard: Sendable {
     /// Folds one stored record into the view. Records that are valid JSON but not a valid
     /// mission event are counted (and reported by `mission verify`), not fatal.
     public func apply(seq: Int, record: JSONObject) {
-        let event: MissionEvent
-        do {
-            event = try MissionEvent(record: record, seq: seq)
-        } catch {
-            state.withLock {
-                $0.appliedSeq = max($0.appliedSeq, seq)
-                $0.undecodable.append((seq, error.description))
-            }
-            return
-        }
-        state.withLock { Self.apply(event, to: &$0) }
+        state.withLock { Self.apply(seq: seq, record: record, to: &$0) }
     }
 
+    /// A batch just committed, under one lock. Events appended here come typed: only records
+    /// appended as JSON are decoded.
     public func apply(_ entries: [LogEntry]) {
-        for entry in entries { apply(seq: entry.seq, record: entry.record) }
+        state.withLock { state in
+            for entry in entries {
+                if let event = entry.event {
+                    Self.apply(event, to: &state)
+                } else {
+                    Self.apply(seq: entry.seq, record: entry.record, to: &state)
+                }
+            }
+        }
+    }
+
+    private static func apply(seq: Int, record: JSONObject, to state: inout State) {
+        do {
+            apply(try MissionEvent(record: record, seq: seq), to: &state)
+        } catch {
+            state.appliedSeq = max(state.appliedSeq, seq)
+            state.undecodable.append((seq, error.description))
+        }
     }
 
     static func apply(_ event: MissionEvent, to state: inout State) {

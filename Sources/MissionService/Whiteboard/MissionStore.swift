@@ -18,7 +18,7 @@ public final class MissionStore: Sendable {
     /// reflects them when this returns.
     @discardableResult
     public func append(_ events: [MissionEvent]) async throws -> [MissionEvent] {
-        let entries = try await log.append(events.map(\.record))
+        let entries = try await log.append(events: events)
         return zip(events, entries).map { event, entry in
             var stored = event
             stored.seq = entry.seq
@@ -33,7 +33,7 @@ public final class MissionStore: Sendable {
     /// Returns the seq of the last one.
     @discardableResult
     public func enqueue(_ events: [MissionEvent]) async throws -> Int {
-        let seqs = try log.enqueue(events.map(\.record))
+        let seqs = try log.enqueue(events: events)
         if log.queuedBytes > log.limits.maxBatchBytes { await log.flush() }
         return seqs.upperBound
     }
@@ -75,7 +75,7 @@ extension MissionStore {
         return await withTaskGroup(of: Whiteboard?.self) { group in
             group.addTask {
                 do {
-                    for try await entry in self.log.follow(after: seq) where entry.record["mission_id"]?.stringValue == missionID {
+                    for try await entry in self.log.follow(after: seq) where entry.missionID == missionID {
                         if let board = self.whiteboard(missionID), board.status.isTerminal { return board }
                     }
                 } catch {

@@ -44,7 +44,7 @@ enum RunCommand {
             group.addTask {
                 // Progress: this mission's records as they are committed, until it is terminal.
                 do {
-                    for try await entry in runtime.store.log.follow(after: firstSeq - 1) where entry.record["mission_id"]?.stringValue == id {
+                    for try await entry in runtime.store.log.follow(after: firstSeq - 1) where entry.missionID == id {
                         Console.err(RecordFormatter.line(entry))
                         // By the record itself: the board may already be past it (one commit can
                         // carry a whole attempt).

@@ -19,7 +19,7 @@ enum TailCommand {
         let follow = context.parsed.has("--follow")
         let json = context.json
         let show: @Sendable (LogEntry) -> Void = { entry in
-            if let mission, entry.record["mission_id"]?.stringValue != mission { return }
+            if let mission, entry.missionID != mission { return }
             Console.out(json ? entry.text : RecordFormatter.line(entry))
         }
         var cursor = try since ?? startForLast(defaultCount, of: log, mission: mission)
@@ -65,7 +65,7 @@ enum TailCommand {
         while end > 0 && found.count < count {
             let start = max(0, end - 1024)
             let entries = try log.entries(after: start, limit: end - start)
-            found += entries.reversed().filter { $0.record["mission_id"]?.stringValue == mission }.map(\.seq)
+            found += entries.reversed().filter { $0.missionID == mission }.map(\.seq)
             end = start
         }
         return found.count < count ? 0 : found[count - 1] - 1
