@@ -159,6 +159,30 @@ func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, attempt: In
         }
     }
 
+    /// Records are written straight from their fields; `record` builds the same members as a
+    /// `JSONObject`. Both must give the very same bytes, optional fields present or not.
+    @Test func records_written_from_their_fields_match_their_json_objects() {
+        let full = MissionCreated(objective: Objective(type: "fetch", description: "tab\there \"q\" é"),
+                                  constraints: Constraints(allowedDomains: ["example.com"], maxPages: 2, maxDurationSeconds: 1.5),
+                                  priority: -3, source: MissionSource(channel: .chat, sessionID: "s-1", messageID: "msg-9"),
+                                  idempotencyKey: "k", requestFingerprint: "f",
+                                  intent: IntentSummary(name: "create_mission", confidence: 0.75, reason: "r"))
+        let events = [
+            makeCreated(description: "plain"),
+            MissionEvent(seq: 1, timestamp: at(1), missionID: "m-2", body: .created(full)),
+            makeStatus(.queued, "enqueued", seq: 2, attempt: 0),
+            makeStatus(.failed, "execution_failed", seq: 3, attempt: 2, result: ExecutionResult(success: false, finalAnswer: "", toolsUsed: ["a", "b"], error: "boom\n")),
+            MissionEvent(seq: 4, timestamp: at(4), missionID: "m-1", body: .status(StatusUpdate(status: .queued, reason: "retry_scheduled", attempt: 1, error: "e"))),
+            MissionEvent(seq: 5, timestamp: at(5), missionID: "m-1", body: .progress(MissionProgress(phase: "p", message: "m", metadata: ["k": .array([.null, .int(1)])]))),
+            MissionEvent(seq: 6, timestamp: at(6), missionID: "m-1", body: .artifact(Artifact(kind: "file", uri: "file:///x"))),
+            MissionEvent(seq: 7, timestamp: at(7), missionID: "m-1", body: .other(eventType: "custom", message: nil)),
+            MissionEvent(seq: 8, timestamp: at(8), missionID: "m-1", body: .other(eventType: "custom", message: "hi")),
+        ]
+        for event in events {
+            #expect(String(decoding: JSONWriter.encode(members: event), as: UTF8.self) == JSONWriter.string(.object(event.record)))
+        }
+    }
+
     @Test func dedup_key_ignores_case_and_spacing_but_not_constraints() {
         let a = DedupKey.make(objective: Objective(type: "echo", description: "Hello   World"), constraints: Constraints())
         let b = DedupKey.make(objective: Objective(type: "ECHO", description: " hello world "), constraints: Constraints())

@@ -31,7 +31,7 @@ public struct Intent: Sendable, Hashable {
 }
 
 /// `intent` of an envelope, and of a `mission_created` record made from chat.
-public struct IntentSummary: Sendable, Hashable {
+public struct IntentSummary: Sendable, Hashable, JSONMembers {
     public var name: String
     public var confidence: Double
     public var reason: String
@@ -48,7 +48,9 @@ public struct IntentSummary: Sendable, Hashable {
         reason = try json.optionalString("reason") ?? ""
     }
 
-    public var json: JSONObject {
-        ["name": .string(name), "confidence": .double(confidence), "reason": .string(reason)]
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("name", .string(name))
+        sink.member("confidence", .double(confidence))
+        sink.member("reason", .string(reason))
     }
 }

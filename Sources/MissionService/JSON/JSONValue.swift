@@ -123,4 +123,13 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public mutating func set(_ key: String, _ value: JSONValue?) {
         if let value { self[key] = value }
     }
+
+    /// This object with `key` as its first member (as a log puts `seq` first).
+    public func prepending(_ key: String, _ value: JSONValue) -> JSONObject {
+        var joined: [Member] = []
+        joined.reserveCapacity(members.count + 1)
+        joined.append(Member(key: key, value: value))
+        joined.append(contentsOf: members)
+        return JSONObject(members: joined)
+    }
 }

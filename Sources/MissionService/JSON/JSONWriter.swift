@@ -4,6 +4,8 @@ public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private let pretty: Bool
     private var level = 0
+    /// Whether the object being written by `write(members:)` has no member yet.
+    private var atFirstMember = true
 
     public init(pretty: Bool = false, reserve: Int = 256) {
         self.pretty = pretty
@@ -18,6 +20,13 @@ public struct JSONWriter {
 
     public static func encode(_ object: JSONObject, pretty: Bool = false) -> [UInt8] {
         encode(.object(object), pretty: pretty)
+    }
+
+    /// The object's bytes, written member by member (never pretty).
+    public static func encode(members value: some JSONMembers, reserve: Int = 256) -> [UInt8] {
+        var writer = JSONWriter(reserve: reserve)
+        writer.write(members: value)
+        return writer.bytes
     }
 
     public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
@@ -140,5 +149,35 @@ public struct JSONWriter {
             bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
         default: bytes.append(byte)
         }
+    }
+}
+
+extension JSONWriter: JSONMemberSink {
+    /// Writes `value` as an object, straight from its members.
+    public mutating func write(members value: some JSONMembers) {
+        precondition(!pretty, "objects written from their members are never pretty")
+        let outer = atFirstMember
+        atFirstMember = true
+        bytes.append(UInt8(ascii: "{"))
+        value.members(into: &self)
+        bytes.append(UInt8(ascii: "}"))
+        atFirstMember = outer
+    }
+
+    public mutating func member(_ key: String, _ value: JSONValue) {
+        writeKey(key)
+        write(value)
+    }
+
+    public mutating func member(_ key: String, _ object: some JSONMembers) {
+        writeKey(key)
+        write(members: object)
+    }
+
+    private mutating func writeKey(_ key: String) {
+        if !atFirstMember { bytes.append(UInt8(ascii: ",")) }
+        atFirstMember = false
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
     }
 }

@@ -285,30 +285,29 @@ public final class JSONLLog: Sendable {
         if last > lastSeq { _ = await waitForCommit(after: last - 1) }
     }
 
-    /// A record on its way in: without any `seq` of its own (the log alone assigns it), then
-    /// encoded.
+    /// A record on its way in, without any `seq` of its own (the log alone assigns it), and its
+    /// bytes: a mission event is written straight from its fields.
     private struct Prepared {
-        var record: JSONObject
+        var record: JSONObject?
         var event: MissionEvent?
-        var body: [UInt8] = []
+        var body: [UInt8]
 
         init(_ record: JSONObject) {
-            self.record = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
+            let clean = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
+            self.record = clean
+            body = JSONWriter.encode(clean)
         }
 
         init(_ event: MissionEvent) {
-            record = event.record
             self.event = event
+            body = JSONWriter.encode(members: event)
         }
     }
 
-    private func prepare(_ records: [Prepared]) throws(LogError) -> [Prepared] {
+    private func prepare(_ prepared: [Prepared]) throws(LogError) -> [Prepared] {
         guard mode == .readWrite else { throw .readOnly(path: path) }
-        var prepared = records
-        for index in prepared.indices {
-            let body = JSONWriter.encode(prepared[index].record)
-            guard body.count <= limits.maxRecordBytes else { throw .recordTooLarge(path: path, bytes: body.count, limit: limits.maxRecordBytes) }
-            prepared[index].body = body
+        for record in prepared where record.body.count > limits.maxRecordBytes {
+            throw .recordTooLarge(path: path, bytes: record.body.count, limit: limits.maxRecordBytes)
         }
         return prepared
     }
@@ -348,14 +347,8 @@ public final class JSONLLog: Sendable {
         } else {
             line.append(UInt8(ascii: "}"))
         }
-        if let event = prepared.event {
-            return LogEntry(seq: seq, line: line, event: event, written: prepared.record)
-        }
-        var members: [JSONObject.Member] = []
-        members.reserveCapacity(prepared.record.members.count + 1)
-        members.append(JSONObject.Member(key: "seq", value: .int(seq)))
-        members.append(contentsOf: prepared.record.members)
-        return LogEntry(seq: seq, line: line, record: JSONObject(members: members))
+        if let event = prepared.event { return LogEntry(seq: seq, line: line, event: event) }
+        return LogEntry(seq: seq, line: line, record: prepared.record!.prepending("seq", .int(seq)))
     }
 
     /// Waits up to `lingerWithoutWaiters` for more records to join `batch`, unless one of them

@@ -11,8 +11,8 @@ public struct LogEntry: Sendable, Hashable {
 
     private enum Payload: Sendable {
         case record(JSONObject)
-        /// The event as appended (with its seq), and the record it was written from.
-        case event(MissionEvent, written: JSONObject)
+        /// The event as appended, with its seq.
+        case event(MissionEvent)
         /// Only the line (and its mission): the record is parsed from it when asked for.
         case line(missionID: String?)
     }
@@ -23,13 +23,13 @@ public struct LogEntry: Sendable, Hashable {
         payload = .record(record)
     }
 
-    /// An entry of an event appended here: `written` is its record without `seq`.
-    init(seq: Int, line: [UInt8], event: MissionEvent, written: JSONObject) {
+    /// An entry of an event appended here.
+    init(seq: Int, line: [UInt8], event: MissionEvent) {
         self.seq = seq
         self.line = line
         var event = event
         event.seq = seq
-        payload = .event(event, written: written)
+        payload = .event(event)
     }
 
     /// This entry as kept in memory for followers: its line and mission only, so that holding
@@ -51,21 +51,16 @@ public struct LogEntry: Sendable, Hashable {
             return record
         case .line:
             // The line was valid JSON when it was written; it is parsed only for readers that ask.
-            var record = line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
-            if record["seq"] == nil { record.members.insert(JSONObject.Member(key: "seq", value: .int(seq)), at: 0) }
-            return record
-        case .event(_, let written):
-            var members: [JSONObject.Member] = []
-            members.reserveCapacity(written.members.count + 1)
-            members.append(JSONObject.Member(key: "seq", value: .int(seq)))
-            members.append(contentsOf: written.members)
-            return JSONObject(members: members)
+            let record = line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
+            return record["seq"] == nil ? record.prepending("seq", .int(seq)) : record
+        case .event(let event):
+            return event.record.prepending("seq", .int(seq))
         }
     }
 
     /// The typed event, when this entry was appended as one (nil for entries read back).
     public var event: MissionEvent? {
-        if case .event(let event, _) = payload { return event }
+        if case .event(let event) = payload { return event }
         return nil
     }
 
@@ -73,7 +68,7 @@ public struct LogEntry: Sendable, Hashable {
     public var missionID: String? {
         switch payload {
         case .record(let record): return record["mission_id"]?.stringValue
-        case .event(let event, _): return event.missionID
+        case .event(let event): return event.missionID
         case .line(let missionID): return missionID
         }
     }

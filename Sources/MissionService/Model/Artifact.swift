@@ -1,4 +1,4 @@
-public struct Artifact: Sendable, Hashable {
+public struct Artifact: Sendable, Hashable, JSONMembers {
     public var kind: String
     public var uri: String
     public var metadata: JSONObject?
@@ -15,9 +15,9 @@ public struct Artifact: Sendable, Hashable {
         metadata = try json.optionalObject("metadata")
     }
 
-    var json: JSONObject {
-        var object: JSONObject = ["kind": .string(kind), "uri": .string(uri)]
-        object.set("metadata", metadata.map(JSONValue.object))
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("kind", .string(kind))
+        sink.member("uri", .string(uri))
+        sink.member("metadata", ifPresent: metadata.map(JSONValue.object))
     }
 }

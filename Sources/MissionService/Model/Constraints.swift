@@ -1,5 +1,5 @@
 /// Limits a mission runs under (CONTRACT §2). Defaults per CONTRACT §1.
-public struct Constraints: Sendable, Hashable {
+public struct Constraints: Sendable, Hashable, JSONMembers {
     public static let defaultMaxPages = 1
     public static let defaultMaxDurationSeconds = 30.0
     public static let defaultMaxAttempts = 3
@@ -29,12 +29,10 @@ public struct Constraints: Sendable, Hashable {
         guard maxAttempts >= 1 else { throw .invalidValue(field: "max_attempts", reason: "must be at least 1") }
     }
 
-    public var json: JSONObject {
-        [
-            "allowed_domains": .strings(allowedDomains),
-            "max_pages": .int(maxPages),
-            "max_duration_seconds": .double(maxDurationSeconds),
-            "max_attempts": .int(maxAttempts),
-        ]
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("allowed_domains", .strings(allowedDomains))
+        sink.member("max_pages", .int(maxPages))
+        sink.member("max_duration_seconds", .double(maxDurationSeconds))
+        sink.member("max_attempts", .int(maxAttempts))
     }
 }

@@ -1,5 +1,5 @@
 /// The outcome of a mission's last attempt, as recorded on a terminal status update.
-public struct ExecutionResult: Sendable, Hashable {
+public struct ExecutionResult: Sendable, Hashable, JSONMembers {
     /// Longest `final_answer` or `error` kept in a record (in UTF-8 bytes); a log record has a
     /// size limit, and a tool's output has none.
     public static let maxTextBytes = 256 << 10
@@ -44,13 +44,10 @@ public struct ExecutionResult: Sendable, Hashable {
         error = try json.optionalString("error")
     }
 
-    public var json: JSONObject {
-        var object: JSONObject = [
-            "success": .bool(success),
-            "final_answer": .string(finalAnswer),
-            "tools_used": .strings(toolsUsed),
-        ]
-        object.set("error", error.map(JSONValue.string))
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("success", .bool(success))
+        sink.member("final_answer", .string(finalAnswer))
+        sink.member("tools_used", .strings(toolsUsed))
+        sink.member("error", ifPresent: error.map(JSONValue.string))
     }
 }

@@ -1,7 +1,7 @@
 /// The payload of `mission_created`. Beyond the contract's fields, a mission created under an
 /// `Idempotency-Key` records a fingerprint of the request and, from chat, the intent: enough to
 /// answer a repeat with the original envelope after a restart, and to tell a different body.
-public struct MissionCreated: Sendable, Hashable {
+public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public static let defaultPriority = 0
 
     public var objective: Objective
@@ -38,17 +38,14 @@ public struct MissionCreated: Sendable, Hashable {
         intent = try json.optionalObject("intent").map { (object) throws(RecordError) in try IntentSummary(json: object) }
     }
 
-    var json: JSONObject {
-        var object: JSONObject = [
-            "objective": .object(objective.json),
-            "constraints": .object(constraints.json),
-            "priority": .int(priority),
-            "source": .object(source.json),
-            "dedup_key": .string(dedupKey),
-        ]
-        object.set("idempotency_key", idempotencyKey.map(JSONValue.string))
-        object.set("request_fingerprint", requestFingerprint.map(JSONValue.string))
-        object.set("intent", intent.map { .object($0.json) })
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("objective", objective)
+        sink.member("constraints", constraints)
+        sink.member("priority", .int(priority))
+        sink.member("source", source)
+        sink.member("dedup_key", .string(dedupKey))
+        sink.member("idempotency_key", ifPresent: idempotencyKey.map(JSONValue.string))
+        sink.member("request_fingerprint", ifPresent: requestFingerprint.map(JSONValue.string))
+        sink.member("intent", ifPresent: intent)
     }
 }

@@ -1,5 +1,5 @@
 /// One record of `missions.jsonl` (CONTRACT §2), typed. `seq` is 0 until the log assigns it.
-public struct MissionEvent: Sendable, Hashable {
+public struct MissionEvent: Sendable, Hashable, JSONMembers {
     public var seq: Int
     public var timestamp: Timestamp
     public var missionID: String
@@ -48,19 +48,19 @@ public struct MissionEvent: Sendable, Hashable {
     }
 
     /// The record as written, without `seq` (the log prepends it).
-    public var record: JSONObject {
-        var object: JSONObject = [
-            "timestamp": .timestamp(timestamp),
-            "event_type": .string(eventType),
-            "mission_id": .string(missionID),
-        ]
+    public var record: JSONObject { json }
+
+    /// The record's members: the common three, then the body's own, in one flat object.
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("timestamp", .timestamp(timestamp))
+        sink.member("event_type", .string(eventType))
+        sink.member("mission_id", .string(missionID))
         switch body {
-        case .created(let created): object.members += created.json.members
-        case .status(let update): object.members += update.json.members
-        case .progress(let progress): object.members += progress.json.members
-        case .artifact(let artifact): object.members += artifact.json.members
-        case .other(_, let message): object.set("message", message.map(JSONValue.string))
+        case .created(let created): created.members(into: &sink)
+        case .status(let update): update.members(into: &sink)
+        case .progress(let progress): progress.members(into: &sink)
+        case .artifact(let artifact): artifact.members(into: &sink)
+        case .other(_, let message): sink.member("message", ifPresent: message.map(JSONValue.string))
         }
-        return object
     }
 }

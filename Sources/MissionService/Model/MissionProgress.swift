@@ -1,4 +1,4 @@
-public struct MissionProgress: Sendable, Hashable {
+public struct MissionProgress: Sendable, Hashable, JSONMembers {
     public var phase: String
     public var message: String
     public var metadata: JSONObject?
@@ -15,9 +15,9 @@ public struct MissionProgress: Sendable, Hashable {
         metadata = try json.optionalObject("metadata")
     }
 
-    var json: JSONObject {
-        var object: JSONObject = ["phase": .string(phase), "message": .string(message)]
-        object.set("metadata", metadata.map(JSONValue.object))
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("phase", .string(phase))
+        sink.member("message", .string(message))
+        sink.member("metadata", ifPresent: metadata.map(JSONValue.object))
     }
 }

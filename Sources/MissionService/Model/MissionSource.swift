@@ -1,5 +1,5 @@
 /// Where a mission came from: the channel and, for chat, the session and message.
-public struct MissionSource: Sendable, Hashable {
+public struct MissionSource: Sendable, Hashable, JSONMembers {
     public enum Channel: String, Sendable { case chat, api, cli, ws }
 
     public var channel: String
@@ -18,10 +18,9 @@ public struct MissionSource: Sendable, Hashable {
         messageID = try json.optionalString("message_id")
     }
 
-    public var json: JSONObject {
-        var object: JSONObject = ["channel": .string(channel)]
-        object.set("session_id", sessionID.map(JSONValue.string))
-        object.set("message_id", messageID.map(JSONValue.string))
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("channel", .string(channel))
+        sink.member("session_id", ifPresent: sessionID.map(JSONValue.string))
+        sink.member("message_id", ifPresent: messageID.map(JSONValue.string))
     }
 }

@@ -1,5 +1,5 @@
 /// What a mission is for: `type` picks the tool (CONTRACT §7), `description` is its input.
-public struct Objective: Sendable, Hashable {
+public struct Objective: Sendable, Hashable, JSONMembers {
     public var type: String
     public var description: String
 
@@ -13,5 +13,8 @@ public struct Objective: Sendable, Hashable {
         description = try json.optionalString("description") ?? ""
     }
 
-    public var json: JSONObject { ["type": .string(type), "description": .string(description)] }
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("type", .string(type))
+        sink.member("description", .string(description))
+    }
 }

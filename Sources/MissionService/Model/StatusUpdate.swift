@@ -1,4 +1,4 @@
-public struct StatusUpdate: Sendable, Hashable {
+public struct StatusUpdate: Sendable, Hashable, JSONMembers {
     public var status: MissionStatus
     public var reason: String
     public var attempt: Int?
@@ -30,12 +30,12 @@ public struct StatusUpdate: Sendable, Hashable {
         error = try json.optionalString("error")
     }
 
-    var json: JSONObject {
-        var object: JSONObject = ["status": .string(status.rawValue), "reason": .string(reason)]
-        object.set("attempt", attempt.map(JSONValue.int))
-        object.set("completed_at", completedAt.map(JSONValue.timestamp))
-        object.set("execution_result", executionResult.map { .object($0.json) })
-        object.set("error", error.map(JSONValue.string))
-        return object
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("status", .string(status.rawValue))
+        sink.member("reason", .string(reason))
+        sink.member("attempt", ifPresent: attempt.map(JSONValue.int))
+        sink.member("completed_at", ifPresent: completedAt.map(JSONValue.timestamp))
+        sink.member("execution_result", ifPresent: executionResult)
+        sink.member("error", ifPresent: error.map(JSONValue.string))
     }
 }
