@@ -40,6 +40,6 @@ extension MissionAPI {
     /// 202 with `Location` for a new mission, 200 for any other envelope.
     static func envelope(_ envelope: ChatEnvelope) -> HTTPResponse {
         let location = envelope.type == .missionStarted ? envelope.whiteboardURL.map { [(name: "Location", value: $0)] } ?? [] : []
-        return .json(envelope.httpStatus, envelope.json, headers: location)
+        return .json(envelope.httpStatus, members: envelope, headers: location)
     }
 }

@@ -1,6 +1,6 @@
 /// The answer to a chat message or an API mission request (CONTRACT §4). Every key is always
 /// present, null where it does not apply.
-public struct ChatEnvelope: Sendable, Hashable {
+public struct ChatEnvelope: Sendable, Hashable, JSONMembers {
     public enum Kind: String, Sendable, Hashable {
         case missionStarted = "mission_started"
         case missionDeduplicated = "mission_deduplicated"
@@ -31,15 +31,13 @@ public struct ChatEnvelope: Sendable, Hashable {
     /// 202 for a new mission (with `Location: whiteboardURL`), 200 for everything else.
     public var httpStatus: Int { type == .missionStarted ? 202 : 200 }
 
-    public var json: JSONObject {
-        [
-            "type": .string(type.rawValue),
-            "session_id": .string(sessionID),
-            "intent": .object(intent.json),
-            "message": .string(message),
-            "mission_id": missionID.map(JSONValue.string) ?? .null,
-            "status": status.map { .string($0.rawValue) } ?? .null,
-            "whiteboard_url": whiteboardURL.map(JSONValue.string) ?? .null,
-        ]
+    public func members<Sink: JSONMemberSink>(into sink: inout Sink) {
+        sink.member("type", .string(type.rawValue))
+        sink.member("session_id", .string(sessionID))
+        sink.member("intent", intent)
+        sink.member("message", .string(message))
+        sink.member("mission_id", missionID.map(JSONValue.string) ?? .null)
+        sink.member("status", status.map { .string($0.rawValue) } ?? .null)
+        sink.member("whiteboard_url", whiteboardURL.map(JSONValue.string) ?? .null)
     }
 }

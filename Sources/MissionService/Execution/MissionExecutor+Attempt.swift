@@ -9,13 +9,11 @@ extension MissionExecutor {
 
     nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
         let id = lease.item.missionID
-        guard let board = store.whiteboard(id), let objective = board.objective, let constraints = board.constraints,
-              !board.status.isTerminal else {
+        guard let (objective, constraints, attempt) = store.board.nextAttempt(of: id) else {
             // Cancelled (or never created) between being queued and being taken.
             await queue.finish(id)
             return
         }
-        let attempt = board.attempts + 1
         let tool = tools.tool(for: objective.type)
         do {
             let start = MissionEvent(timestamp: configuration.now(), missionID: id,

@@ -23,6 +23,13 @@ public struct HTTPResponse: Sendable {
         return HTTPResponse(status: status, headers: headers.isEmpty ? jsonHeaders : jsonHeaders + headers, body: body)
     }
 
+    /// A JSON answer written straight from the value's members.
+    public static func json(_ status: Int, members value: some JSONMembers, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        var body = JSONWriter.encode(members: value, reserve: 512)
+        body.append(0x0A)
+        return HTTPResponse(status: status, headers: headers.isEmpty ? jsonHeaders : jsonHeaders + headers, body: body)
+    }
+
     /// CONTRACT §4's error shape: `{"error": {"code", "message"}}`.
     public static func error(_ status: Int, _ code: String, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         json(status, ["error": .object(["code": .string(code), "message": .string(message)])], headers: headers)

@@ -97,6 +97,16 @@ public final class MissionBoard: Sendable {
         state.withLock { $0.boards[missionID]?.board }
     }
 
+    /// What a worker needs to run a mission's next attempt, without copying its whiteboard:
+    /// nil if the mission is unknown, has no objective yet, or has ended.
+    public func nextAttempt(of missionID: String) -> (objective: Objective, constraints: Constraints, attempt: Int)? {
+        state.withLock { state in
+            guard let board = state.boards[missionID]?.board, let objective = board.objective,
+                  let constraints = board.constraints, !board.status.isTerminal else { return nil }
+            return (objective, constraints, board.attempts + 1)
+        }
+    }
+
     /// The `lastSeq` of a created mission's whiteboard (nil if there is none), without copying it.
     public func lastSeq(ofCreated missionID: String) -> Int? {
         state.withLock { state in state.boards[missionID].flatMap { $0.board.isCreated ? $0.board.lastSeq : nil } }
