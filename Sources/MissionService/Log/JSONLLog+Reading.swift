@@ -48,9 +48,8 @@ extension JSONLLog {
                 let end = offsets[index + 1] - offsets[0] - 1
                 let line = UnsafeBufferPointer(rebasing: all[start..<end])
                 let seq = firstSeq + index
-                var record = try Self.parseLine(line, lineNumber: seq, path: path)
-                if record["seq"] == nil { record.members.insert(.init(key: "seq", value: .int(seq)), at: 0) }
-                entries.append(LogEntry(seq: seq, line: Array(line), record: record))
+                let record = try Self.parseLine(line, lineNumber: seq, path: path)
+                entries.append(LogEntry(seq: seq, line: Array(line), record: record["seq"] == nil ? record.prepending("seq", .int(seq)) : record))
             }
         }
         return entries

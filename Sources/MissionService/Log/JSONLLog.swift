@@ -235,12 +235,12 @@ public final class JSONLLog: Sendable {
 
     /// Appends `records` with consecutive seqs in one batch; returns once all are synced.
     public func append(_ records: [JSONObject]) async throws -> [LogEntry] {
-        try await append(prepared: try prepare(records.map { Prepared($0) }))
+        try await append(prepared: try checked(records.map { Prepared($0) }))
     }
 
     /// Appends mission events in one batch; their entries keep the typed events.
     public func append(events: [MissionEvent]) async throws -> [LogEntry] {
-        try await append(prepared: try prepare(events.map { Prepared($0) }))
+        try await append(prepared: try checked(events.map { Prepared($0) }))
     }
 
     private func append(prepared: [Prepared]) async throws -> [LogEntry] {
@@ -257,13 +257,13 @@ public final class JSONLLog: Sendable {
     /// answer never waits on them. `close` still syncs them.
     @discardableResult
     public func enqueue(_ records: [JSONObject]) throws -> ClosedRange<Int> {
-        try enqueue(prepared: try prepare(records.map { Prepared($0) }))
+        try enqueue(prepared: try checked(records.map { Prepared($0) }))
     }
 
     /// `enqueue` for mission events: their entries keep the typed events.
     @discardableResult
     public func enqueue(events: [MissionEvent]) throws -> ClosedRange<Int> {
-        try enqueue(prepared: try prepare(events.map { Prepared($0) }))
+        try enqueue(prepared: try checked(events.map { Prepared($0) }))
     }
 
     private func enqueue(prepared: [Prepared]) throws -> ClosedRange<Int> {
@@ -288,23 +288,28 @@ public final class JSONLLog: Sendable {
     /// A record on its way in, without any `seq` of its own (the log alone assigns it), and its
     /// bytes: a mission event is written straight from its fields.
     private struct Prepared {
-        var record: JSONObject?
-        var event: MissionEvent?
+        enum Source {
+            case record(JSONObject)
+            case event(MissionEvent)
+        }
+
+        var source: Source
         var body: [UInt8]
 
         init(_ record: JSONObject) {
             let clean = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
-            self.record = clean
+            source = .record(clean)
             body = JSONWriter.encode(clean)
         }
 
         init(_ event: MissionEvent) {
-            self.event = event
+            source = .event(event)
             body = JSONWriter.encode(members: event)
         }
     }
 
-    private func prepare(_ prepared: [Prepared]) throws(LogError) -> [Prepared] {
+    /// `prepared`, once the log takes appends and every record fits.
+    private func checked(_ prepared: [Prepared]) throws(LogError) -> [Prepared] {
         guard mode == .readWrite else { throw .readOnly(path: path) }
         for record in prepared where record.body.count > limits.maxRecordBytes {
             throw .recordTooLarge(path: path, bytes: record.body.count, limit: limits.maxRecordBytes)
@@ -347,8 +352,10 @@ public final class JSONLLog: Sendable {
         } else {
             line.append(UInt8(ascii: "}"))
         }
-        if let event = prepared.event { return LogEntry(seq: seq, line: line, event: event) }
-        return LogEntry(seq: seq, line: line, record: prepared.record!.prepending("seq", .int(seq)))
+        switch prepared.source {
+        case .event(let event): return LogEntry(seq: seq, line: line, event: event)
+        case .record(let record): return LogEntry(seq: seq, line: line, record: record.prepending("seq", .int(seq)))
+        }
     }
 
     /// Waits up to `lingerWithoutWaiters` for more records to join `batch`, unless one of them

@@ -50,9 +50,9 @@ public struct LogEntry: Sendable, Hashable {
         case .record(let record):
             return record
         case .line:
-            // The line was valid JSON when it was written; it is parsed only for readers that ask.
-            let record = line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
-            return record["seq"] == nil ? record.prepending("seq", .int(seq)) : record
+            // Only lines this process committed are kept slim, and each starts with its seq; it
+            // is parsed only for readers that ask.
+            return line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
         case .event(let event):
             return event.record.prepending("seq", .int(seq))
         }

@@ -49,10 +49,10 @@ public enum DedupKey {
 
     // FNV-1a, 128-bit: no crypto is needed, only a collision-resistant-enough identity.
     static func fnv1a128(_ text: String) -> UInt128 {
-        fnv1a128(Array(text.utf8))
+        fnv1a128(text.utf8)
     }
 
-    static func fnv1a128(_ bytes: [UInt8]) -> UInt128 {
+    static func fnv1a128(_ bytes: some Sequence<UInt8>) -> UInt128 {
         var hash: UInt128 = 0x6c62272e07bb014262b821756295c58d
         let prime: UInt128 = 0x0000000001000000000000000000013B
         for byte in bytes {
