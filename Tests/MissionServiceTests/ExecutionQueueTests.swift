@@ -49,6 +49,29 @@ func makeItem(_ id: String, priority: Int = 0, key: String? = nil) -> ExecutionQ
         #expect(results.filter { if case .duplicate = $0 { return true } else { return false } }.count == 199)
     }
 
+    @Test func past_its_capacity_a_new_mission_is_refused_until_one_stops_waiting() async {
+        let queue = ExecutionQueue(capacity: 2)
+        #expect(await queue.reserve(makeItem("a")) == .enqueued)
+        #expect(await queue.reserve(makeItem("b")) == .enqueued)
+        #expect(await queue.reserve(makeItem("c")) == .full(capacity: 2))
+        // A duplicate is still answered with its twin: it adds nothing to wait.
+        #expect(await queue.reserve(makeItem("d", key: "key-a")) == .duplicate(of: "a"))
+        await queue.confirm("a")
+        await queue.confirm("b")
+        // A running mission no longer waits.
+        let lease = await queue.next()
+        #expect(lease?.item.missionID == "a")
+        #expect(await queue.reserve(makeItem("c")) == .enqueued)
+        #expect(await queue.reserve(makeItem("e")) == .full(capacity: 2))
+        // Recovered missions are already acknowledged: never refused.
+        #expect(await queue.enqueue(makeItem("r")) == .enqueued)
+        #expect(await queue.snapshot().queued == 2)
+        await queue.abandon("c")
+        #expect(await queue.reserve(makeItem("e")) == .full(capacity: 2))
+        _ = await queue.cancel("r")
+        #expect(await queue.reserve(makeItem("e")) == .enqueued)
+    }
+
     @Test func reserved_missions_run_only_after_confirm() async {
         let queue = ExecutionQueue()
         _ = await queue.reserve(makeItem("a"))

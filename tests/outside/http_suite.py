@@ -193,6 +193,23 @@ def main():
     code, log = starved.stop()
     check("the server said why it could not accept", "accept failed" in log and "retrying when a connection closes" in log, log[-300:])
 
+    # A bounded backlog: past --max-queued waiting missions, a new one is 503 queue_full.
+    busy = Server("--max-queued", "1", "--workers", "1", "--allow-command", "sleep", "--grace-seconds", "0")
+    first = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "command", "description": "sleep 60"}})
+    # Running is not waiting: the second fits only once the first has started.
+    deadline = time.time() + 20
+    while requests.get(f"{busy.url}{first.headers['Location']}").json()["status"] != "active" and time.time() < deadline:
+        time.sleep(0.05)
+    second = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "command", "description": "sleep 61"}})
+    check("one mission runs and one waits", [first.status_code, second.status_code] == [202, 202], [first.text, second.text])
+    response = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "echo", "description": "no room"}})
+    check("past --max-queued a new mission is 503 queue_full with Retry-After",
+          response.status_code == 503 and response.json()["error"]["code"] == "queue_full" and response.headers.get("Retry-After") == "1", response.text)
+    listed = requests.get(f"{busy.url}/api/missions").json()
+    check("and nothing was created", listed["total"] == 2, listed)
+    code, _ = busy.stop()
+    check("a busy server still stops at once with no grace", code == 0, code)
+
     # Auth and the bind rule.
     secured = Server(token="t0ken")
     response = requests.post(f"{secured.url}/chat/integrated", json={"message": "echo x"})

@@ -114,6 +114,8 @@ extension LiveSession {
             send(["type": .string("chat_reply"), "envelope": .object(envelope.json)])
         } catch let error as ChatError {
             sendError(error.code, error.description)
+        } catch let error as ExecutionQueue.Full {
+            sendError("queue_full", error.description)
         } catch {
             sendError("internal_error", "the chat message could not be handled: \(error)")
         }

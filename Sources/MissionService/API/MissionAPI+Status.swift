@@ -25,6 +25,8 @@ extension MissionAPI {
         }
         text.family("mission_queue_depth", "gauge", "Missions waiting to run, including those waiting for a retry.")
         text.sample("mission_queue_depth", [], Double(queue.queued + queue.waitingForRetry))
+        text.family("mission_queue_capacity", "gauge", "Missions that may wait at once (--max-queued); new ones past it get 503 queue_full.")
+        text.sample("mission_queue_capacity", [], Double(runtime.queue.capacity))
         text.family("mission_active_workers", "gauge", "Missions running now.")
         text.sample("mission_active_workers", [], Double(queue.running))
         let logs = [("missions", runtime.store.log.stats), ("signals", runtime.signals.log.stats)]

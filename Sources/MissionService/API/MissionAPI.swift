@@ -58,6 +58,9 @@ public final class MissionAPI: HTTPResponder {
                 response = APIError.invalid("\(error.description); see CONTRACT §4 for the request shape").response
             } catch let error as ChatError {
                 response = .error(error.httpStatus, error.code, error.description)
+            } catch let error as ExecutionQueue.Full {
+                response = APIError(status: 503, code: "queue_full", message: error.description,
+                                    headers: [("Retry-After", String(ExecutionQueue.Full.retryAfterSeconds))]).response
             } catch {
                 configuration.report("\(request.method) \(route.pattern): internal error: \(error)")
                 response = .error(500, "internal_error", "the server failed to complete the request (\(error)); it is logged, and retrying may help")

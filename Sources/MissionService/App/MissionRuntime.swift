@@ -6,6 +6,8 @@ public final class MissionRuntime: Sendable {
         public var executor = MissionExecutor.Configuration()
         public var tools = ToolRegistry()
         public var useCheckpoint = true
+        /// Missions that may wait to run at once; past it new ones are refused (`ExecutionQueue.Full`).
+        public var maxQueued = ExecutionQueue.defaultCapacity
 
         public init(dataDirectory: DataDirectory) {
             self.dataDirectory = dataDirectory
@@ -43,7 +45,7 @@ public final class MissionRuntime: Sendable {
         self.store = store
         signals = SignalLog(log: signalsLog)
         report = options.executor.report
-        queue = ExecutionQueue()
+        queue = ExecutionQueue(capacity: options.maxQueued)
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
         var torn: [String] = []
@@ -70,16 +72,24 @@ public final class MissionRuntime: Sendable {
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent)
         var id: String
-        while true {
+        reserving: while true {
             id = MissionID.generate()
             let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey)
-            guard case .duplicate(let existing) = await queue.reserve(item) else { break }
-            // The twin may still be writing its records: answer with it once it is durable.
-            // If its creation failed, or it already finished, this request goes ahead.
-            if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
-                try signals.emit(.duplicateSuppressed, missionID: existing, at: now,
-                                       ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
-                return .deduplicated(board)
+            switch await queue.reserve(item) {
+            case .enqueued:
+                break reserving
+            case .alreadyPresent:
+                continue
+            case .full(let capacity):
+                throw ExecutionQueue.Full(capacity: capacity)
+            case .duplicate(let existing):
+                // The twin may still be writing its records: answer with it once it is durable.
+                // If its creation failed, or it already finished, this request goes ahead.
+                if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
+                    try signals.emit(.duplicateSuppressed, missionID: existing, at: now,
+                                     ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
+                    return .deduplicated(board)
+                }
             }
         }
         let board: Whiteboard

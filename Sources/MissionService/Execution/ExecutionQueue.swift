@@ -3,7 +3,14 @@
 /// A mission id is present at most once while it is queued, waiting for a retry, or running;
 /// a second enqueue changes nothing. Content duplicates (same `dedup_key`) are reported to the
 /// caller with the mission already present. `next()` suspends until work arrives.
+///
+/// At most `capacity` missions wait (queued, reserved or waiting for a retry); a new mission
+/// past that is refused (`.full`), so that a producer faster than the workers gets pushed back
+/// instead of a backlog that grows without bound. Missions recovered from the log at start
+/// are never refused: they are already acknowledged.
 public actor ExecutionQueue {
+    /// Missions that may wait at once by default (`serve --max-queued`).
+    public static let defaultCapacity = 100_000
     public struct Item: Sendable, Hashable {
         public var missionID: String
         public var priority: Int
@@ -22,6 +29,19 @@ public actor ExecutionQueue {
         case alreadyPresent
         /// Another mission with the same dedup key is queued, waiting or running.
         case duplicate(of: String)
+        /// `capacity` missions already wait: a new one is refused.
+        case full(capacity: Int)
+    }
+
+    /// The answer to a new mission when the queue is full: retry once workers have caught up.
+    public struct Full: Error, Sendable, Equatable, CustomStringConvertible {
+        public var capacity: Int
+        /// What a client is told to wait before retrying (`Retry-After`).
+        public static let retryAfterSeconds = 1
+
+        public var description: String {
+            "the queue is full: \(capacity) missions are waiting to run, the most this server holds (--max-queued); retry in a moment"
+        }
     }
 
     public enum CancelResult: Sendable, Equatable {
@@ -72,8 +92,11 @@ public actor ExecutionQueue {
     private var settleWaiters: [String: [CheckedContinuation<Bool, Never>]] = [:]
     private var closed = false
     private var runningCount = 0
+    public let capacity: Int
 
-    public init() {}
+    public init(capacity: Int = ExecutionQueue.defaultCapacity) {
+        self.capacity = max(capacity, 1)
+    }
 
     // MARK: Adding
 
@@ -103,6 +126,8 @@ public actor ExecutionQueue {
     /// written, so that a racing identical request sees it. Then `confirm` or `abandon`.
     public func reserve(_ item: Item) -> EnqueueResult {
         if let conflict = check(item) { return conflict }
+        // Running missions are present too, but they are not waiting.
+        if presence.count - runningCount >= capacity { return .full(capacity: capacity) }
         track(item, as: .reserved)
         return .enqueued
     }

@@ -42,6 +42,33 @@ import Testing
         try await held.stop()
     }
 
+    @Test func past_max_queued_a_new_mission_is_503_queue_full_and_changes_nothing() async throws {
+        let live = try LiveServer { $0.runtime.maxQueued = 2 }
+        await live.server.runtime.queue.close()
+        var ids: [String] = []
+        for n in 0..<2 {
+            let accepted = try await live.request("POST", "/api/missions", body: #"{"objective": {"type": "echo", "description": "wait \#(n)"}}"#)
+            #expect(accepted.status == 202)
+            ids.append(try #require(accepted.json["mission_id"]?.stringValue))
+        }
+        let records = live.server.runtime.store.log.lastSeq
+        let refused = try await live.request("POST", "/api/missions", body: #"{"objective": {"type": "echo", "description": "one too many"}}"#)
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == "queue_full")
+        #expect(refused.header("retry-after") == "1")
+        let chat = try await live.request("POST", "/chat/integrated", body: #"{"message": "echo also too many"}"#)
+        #expect(chat.status == 503)
+        #expect(chat.errorCode == "queue_full")
+        #expect(live.server.runtime.store.log.lastSeq == records)
+        let metrics = try await live.request("GET", "/metrics")
+        #expect(metrics.text.contains("mission_queue_capacity 2"))
+        // A cancelled mission stops waiting, which makes room.
+        #expect(try await live.request("POST", "/api/missions/\(ids[0])/cancel").status == 200)
+        let retried = try await live.request("POST", "/api/missions", body: #"{"objective": {"type": "echo", "description": "one too many"}}"#)
+        #expect(retried.status == 202)
+        try await live.stop()
+    }
+
     @Test func an_idempotency_key_returns_the_first_answer_and_refuses_another_body() async throws {
         let live = try LiveServer()
         let headers = ["Idempotency-Key": "k-1"]
