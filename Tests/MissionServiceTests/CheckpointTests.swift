@@ -53,7 +53,8 @@ import Testing
         }
         try fold(1, #"{"event_type": "mission_created", "mission_id": "m-1", "timestamp": "2026-02-07T12:00:00.100Z", "objective": {"type": "echo", "description": "hi"}}"#)
         try fold(2, #"{"event_type": "mission_status_update", "mission_id": "m-1", "status": "active", "reason": "execution_started", "timestamp": "2026-02-07T12:00:00.200Z"}"#)
-        let (slots, _, _, seq) = board.sealForCheckpoint()
+        let sealed = board.sealForCheckpoint()
+        let (slots, seq) = (sealed.slots, sealed.seq)
         // Folding goes on while the checkpoint reads its slots, unlocked.
         try fold(3, #"{"event_type": "mission_status_update", "mission_id": "m-1", "status": "completed", "reason": "execution_finished", "timestamp": "2026-02-07T12:00:00.300Z"}"#)
         try fold(4, #"{"event_type": "mission_created", "mission_id": "m-2", "timestamp": "2026-02-07T12:00:00.400Z", "objective": {"type": "echo", "description": "later"}}"#)
@@ -98,6 +99,78 @@ import Testing
         _ = FileManager.default.createFile(atPath: dir.file("missions.checkpoint"), contents: Data(bytes))
         let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
         #expect(note.hasPrefix("checkpoint unreadable"))
+        #expect(store.board.all() == (try fullReplay(dir)))
+    }
+
+    /// Creates missions `range` in one batch: `mission_created` each.
+    func create(_ store: MissionStore, _ range: Range<Int>) async throws {
+        try await store.append(range.map { n in
+            MissionEvent(timestamp: .now(), missionID: "m-\(n)",
+                         body: .created(MissionCreated(objective: Objective(type: "echo", description: "mission \(n)"), constraints: Constraints(),
+                                                       source: MissionSource(channel: .api))))
+        })
+    }
+
+    func finish(_ store: MissionStore, _ n: Int) async throws {
+        let result = ExecutionResult(success: true, finalAnswer: "done \(n)", toolsUsed: ["echo"])
+        try await store.append([
+            MissionEvent(timestamp: .now(), missionID: "m-\(n)", body: .status(StatusUpdate(status: .active, reason: "execution_started", attempt: 1))),
+            MissionEvent(timestamp: .now(), missionID: "m-\(n)",
+                         body: .status(StatusUpdate(status: .completed, reason: "execution_finished", attempt: 1, completedAt: .now(), executionResult: result))),
+        ])
+    }
+
+    @Test func a_later_checkpoint_copies_the_segments_nothing_changed_in() async throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("missions.checkpoint")
+        let segment = Checkpoint.segmentBoards
+        let store = try MissionStore(path: dir.file("missions.jsonl"))
+        try await create(store, 0..<(2 * segment + 452))
+        #expect(try Checkpoint.write(store, to: path)?.copiedSegments == 0)
+        // A change in the first segment, and missions that grow the last one: only the
+        // middle one is still as it was.
+        try await finish(store, 10)
+        try await create(store, (2 * segment + 452)..<(2 * segment + 552))
+        let second = try #require(try Checkpoint.write(store, to: path))
+        #expect(second == Checkpoint.Written(seq: store.log.lastSeq, segments: 3, copiedSegments: 1))
+        await store.close()
+
+        // Reopened from that checkpoint: its layout is known, and a change in the middle
+        // segment leaves the other two to be copied.
+        let (reopened, note) = try Checkpoint.openStore(DataDirectory(path: dir.path))
+        #expect(note == "checkpoint at seq \(second.seq); replayed 0 records after it")
+        try await finish(reopened, segment + 5)
+        #expect(try Checkpoint.write(reopened, to: path)?.copiedSegments == 2)
+        await reopened.close()
+        let restored = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly).0
+        #expect(restored.board.all() == (try fullReplay(dir)))
+        #expect(restored.whiteboard("m-10")?.status == .completed)
+        #expect(restored.whiteboard("m-\(segment + 5)")?.executionResult?.finalAnswer == "done \(segment + 5)")
+    }
+
+    @Test func a_checkpoint_file_replaced_since_is_not_copied_from() async throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("missions.checkpoint")
+        let store = try MissionStore(path: dir.file("missions.jsonl"))
+        try await create(store, 0..<(Checkpoint.segmentBoards + 1))
+        try Checkpoint.write(store, to: path)
+        // Another file of the same size where the checkpoint was: nothing of it may be copied.
+        let size = try #require(FileManager.default.contents(atPath: path)).count
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x20, count: size))
+        try await finish(store, 1)
+        #expect(try Checkpoint.write(store, to: path)?.copiedSegments == 0)
+        await store.close()
+        #expect(try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly).0.board.all() == (try fullReplay(dir)))
+    }
+
+    @Test func a_checkpoint_of_another_format_is_named_and_the_log_replayed() async throws {
+        let dir = TemporaryDirectory()
+        try await makeHistory(dir)
+        var bytes = [UInt8](FileManager.default.contents(atPath: dir.file("missions.checkpoint"))!)
+        bytes.replaceSubrange(0..<8, with: Array("MSCKPT02".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("missions.checkpoint"), contents: Data(bytes))
+        let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
+        #expect(note == "checkpoint unreadable (it is of format MSCKPT02, this version reads MSCKPT03); replayed the whole log")
         #expect(store.board.all() == (try fullReplay(dir)))
     }
 

@@ -152,9 +152,10 @@ public final class MissionRuntime: Sendable {
     private func writeCheckpoint() -> Int? {
         do {
             let started = EventLoop.now()
-            let seq = try Checkpoint.write(store, to: directory.checkpointPath)
-            if let seq { report("checkpoint at seq \(seq) written in \((EventLoop.now() - started) / 1_000_000) ms") }
-            return seq
+            guard let written = try Checkpoint.write(store, to: directory.checkpointPath) else { return nil }
+            report("checkpoint at seq \(written.seq) written in \((EventLoop.now() - started) / 1_000_000) ms "
+                   + "(\(written.copiedSegments) of \(written.segments) segments copied unchanged)")
+            return written.seq
         } catch {
             report("checkpoint not written (the next start replays more of the log): \(error)")
             return nil

@@ -24,6 +24,12 @@ struct BinaryReader {
 
     var isAtEnd: Bool { fileOffset == end && index == buffer.count }
 
+    /// Where in the file the next byte is read from.
+    var offset: Int { fileOffset - (buffer.count - index) }
+
+    /// Starts a new intern table: what follows was written by a writer of its own.
+    mutating func forgetInterned() { interned.removeAll(keepingCapacity: true) }
+
     /// True when the hash of everything loaded equals `expected` (call once at the end).
     func hashMatches(_ expected: UInt64) -> Bool { checksum.value == expected }
 

@@ -10,11 +10,26 @@ import Glibc
 /// verify` still reads every line. The log stays the only source of truth: deleting the
 /// checkpoint loses nothing.
 public enum Checkpoint {
-    static let magic: [UInt8] = Array("MSCKPT02".utf8)
+    static let magic: [UInt8] = Array("MSCKPT03".utf8)
     /// Records appended between two background checkpoints.
     public static let defaultInterval = 100_000
     /// A checkpoint is synced in pieces this large, so that the logs' syncs get through between.
     static let syncChunkBytes = 1 << 20
+    /// Boards per segment (`CheckpointLayout`): the unit a later checkpoint copies unchanged.
+    static let segmentBoards = 1024
+
+    /// A checkpoint written by another version: not an error in the file, just not readable here.
+    struct OtherFormat: Error, CustomStringConvertible {
+        var found: String
+        var description: String { "it is of format \(found), this version reads \(String(decoding: magic, as: UTF8.self))" }
+    }
+
+    /// What `write` did: the seq covered, and how many segments it copied from the previous file.
+    struct Written: Equatable {
+        var seq: Int
+        var segments: Int
+        var copiedSegments: Int
+    }
 
     struct Snapshot {
         var trusted: JSONLLog.TrustedPrefix
@@ -44,11 +59,12 @@ public enum Checkpoint {
     }
 
     /// Writes the store's current state atomically (temp file, fsync, rename, fsync dir).
-    /// Returns the seq covered, or nil when there was nothing to cover.
+    /// Segments that nothing changed in since the previous checkpoint (written or loaded by
+    /// this board) are copied from its file. Returns nil when there was nothing to cover.
     @discardableResult
-    static func write(_ store: MissionStore, to path: String) throws -> Int? {
-        let (slots, undecodable, idempotency, seq) = store.board.sealForCheckpoint()
-        guard seq > 0, let trusted = try store.log.trustedPrefix(through: seq) else { return nil }
+    static func write(_ store: MissionStore, to path: String) throws -> Written? {
+        let sealed = store.board.sealForCheckpoint()
+        guard sealed.seq > 0, let trusted = try store.log.trustedPrefix(through: sealed.seq) else { return nil }
         var w = BinaryWriter()
         w.raw(magic)
         w.int(trusted.seq)
@@ -60,12 +76,32 @@ public enum Checkpoint {
             w.unsigned(UInt64(offset - previous))
             previous = offset
         }
-        w.unsigned(UInt64(undecodable.count))
-        for item in undecodable { w.int(item.seq); w.string(item.reason) }
-        w.unsigned(UInt64(slots.count))
-        for slot in slots { slot.board.write(to: &w) }
-        w.unsigned(UInt64(idempotency.count))
-        for (key, entry) in idempotency.sorted(by: { $0.key < $1.key }) {
+        w.unsigned(UInt64(sealed.undecodable.count))
+        for item in sealed.undecodable { w.int(item.seq); w.string(item.reason) }
+        let old = sealed.layout.flatMap { PreviousFile(path: path, layout: $0) }
+        defer { old?.file.close() }
+        let slots = sealed.slots
+        var segments: [CheckpointLayout.Segment] = []
+        var copied = 0
+        w.unsigned(UInt64((slots.count + segmentBoards - 1) / segmentBoards))
+        for start in stride(from: 0, to: slots.count, by: segmentBoards) {
+            let members = slots[start..<min(start + segmentBoards, slots.count)]
+            var bytes: [UInt8]
+            if let old, old.layout.unchanged(segments.count, members), let kept = old.bytes(of: segments.count) {
+                bytes = kept
+                copied += 1
+            } else {
+                var segment = BinaryWriter()
+                for slot in members { slot.board.write(to: &segment) }
+                bytes = segment.bytes
+            }
+            w.unsigned(UInt64(members.count))
+            w.unsigned(UInt64(bytes.count))
+            segments.append(.init(boards: members.count, offset: w.bytes.count, length: bytes.count))
+            w.raw(bytes)
+        }
+        w.unsigned(UInt64(sealed.idempotency.count))
+        for (key, entry) in sealed.idempotency.sorted(by: { $0.key < $1.key }) {
             w.string(key)
             w.string(entry.missionID)
             w.optional(entry.requestFingerprint) { $0.string($1) }
@@ -75,7 +111,8 @@ public enum Checkpoint {
                 w.string(intent.reason)
             }
         }
-        w.fixed64(Checksum.of(w.bytes))
+        let trailer = Checksum.of(w.bytes)
+        w.fixed64(trailer)
         let bytes = w.bytes
         let temporary = path + ".tmp"
         _ = unlink(temporary)
@@ -87,7 +124,32 @@ public enum Checkpoint {
             _ = fsync(fd)
             close(fd)
         }
-        return seq
+        store.board.checkpointed(CheckpointLayout(epoch: sealed.epoch, fileSize: bytes.count, trailer: trailer, segments: segments))
+        return Written(seq: sealed.seq, segments: segments.count, copiedSegments: copied)
+    }
+
+    /// The checkpoint file a layout describes, opened only if it still is that file.
+    private struct PreviousFile {
+        let file: LogFile
+        let layout: CheckpointLayout
+
+        init?(path: String, layout: CheckpointLayout) {
+            guard let file = try? LogFile.open(path, readOnly: true) else { return nil }
+            guard let size = try? file.size(), size == layout.fileSize, let tail = try? file.read(at: size - 8, count: 8),
+                  tail.enumerated().reduce(UInt64(0), { $0 | UInt64($1.element) << UInt64($1.offset * 8) }) == layout.trailer else {
+                file.close()
+                return nil
+            }
+            self.file = file
+            self.layout = layout
+        }
+
+        /// A failed read just means the segment is encoded afresh.
+        func bytes(of index: Int) -> [UInt8]? {
+            let segment = layout.segments[index]
+            guard let bytes = try? file.read(at: segment.offset, count: segment.length), bytes.count == segment.length else { return nil }
+            return bytes
+        }
     }
 
     /// Loads a checkpoint into a new board, one whiteboard at a time. Throws when the file is
@@ -99,7 +161,11 @@ public enum Checkpoint {
         guard size > magic.count + 8 else { throw BinaryReader.Malformed() }
         let expected = try file.read(at: size - 8, count: 8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
         var r = BinaryReader(file: file, end: size - 8)
-        guard try r.raw(magic.count) == magic else { throw BinaryReader.Malformed() }
+        let found = try r.raw(magic.count)
+        guard found == magic else {
+            guard found.starts(with: magic.prefix(6)) else { throw BinaryReader.Malformed() }
+            throw OtherFormat(found: String(decoding: found, as: UTF8.self))
+        }
         var trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64())
         guard trusted.seq >= 0, trusted.seq <= trusted.length else { throw BinaryReader.Malformed() }
         trusted.offsets.reserveCapacity(trusted.seq)
@@ -111,19 +177,28 @@ public enum Checkpoint {
         }
         var undecodable: [(seq: Int, reason: String)] = []
         for _ in 0..<(try r.unsigned()) { undecodable.append((try r.int(), try r.string())) }
-        let count = try r.unsigned()
         let board = MissionBoard()
+        var segments: [CheckpointLayout.Segment] = []
         try board.state.withLock { state in
             state.appliedSeq = trusted.seq
             state.undecodable = undecodable
-            state.boards.reserveCapacity(Int(min(count, 10_000_000)))
-            state.order.reserveCapacity(Int(min(count, 10_000_000)))
-            for _ in 0..<count {
-                let slot = MissionBoard.Slot(try Whiteboard(from: &r), position: state.order.count, epoch: 0)
-                state.order.append(slot)
-                state.boards[slot.board.missionID] = slot
-                if let session = slot.board.source?.sessionID { state.sessions[session, default: []].append(slot.board.missionID) }
+            for _ in 0..<(try r.unsigned()) {
+                let count = try r.unsigned()
+                let length = try r.unsigned()
+                guard count <= UInt64(segmentBoards), length <= UInt64(size) else { throw BinaryReader.Malformed() }
+                let start = r.offset
+                // Each segment has its own intern table, so that it can be copied alone.
+                r.forgetInterned()
+                for _ in 0..<count {
+                    let slot = MissionBoard.Slot(try Whiteboard(from: &r), position: state.order.count, epoch: 0)
+                    state.order.append(slot)
+                    state.boards[slot.board.missionID] = slot
+                    if let session = slot.board.source?.sessionID { state.sessions[session, default: []].append(slot.board.missionID) }
+                }
+                guard r.offset - start == Int(length) else { throw BinaryReader.Malformed() }
+                segments.append(.init(boards: Int(count), offset: start, length: Int(length)))
             }
+            r.forgetInterned()
             for _ in 0..<(try r.unsigned()) {
                 let key = try r.string()
                 state.idempotency[key] = MissionBoard.IdempotencyEntry(
@@ -133,18 +208,45 @@ public enum Checkpoint {
             }
         }
         guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }
+        // Loaded slots are of epoch 0; whatever is folded from here on makes slots of epoch 1.
+        board.state.withLock { state in
+            state.epoch = 1
+            state.checkpointLayout = CheckpointLayout(epoch: 1, fileSize: size, trailer: expected, segments: segments)
+        }
         return Snapshot(trusted: trusted, board: board)
     }
 }
 
 extension MissionBoard {
-    /// A consistent view for a checkpoint: slots in creation order and the seq they reflect.
-    /// Taken in constant time (the folding writer waits on this lock): the slots are sealed by
-    /// a new epoch instead of copied, and the boards are read from them afterwards.
-    func sealForCheckpoint() -> ([Slot], [(seq: Int, reason: String)], [String: IdempotencyEntry], Int) {
+    /// A consistent view for a checkpoint, taken in constant time (the folding writer waits on
+    /// this lock): the slots are sealed by a new epoch instead of copied, and the boards are
+    /// read from them afterwards.
+    struct Sealed {
+        /// In creation order.
+        var slots: [Slot]
+        var undecodable: [(seq: Int, reason: String)]
+        var idempotency: [String: IdempotencyEntry]
+        /// The seq the slots reflect.
+        var seq: Int
+        /// The new epoch: every sealed slot is older, and a later change makes a slot of it.
+        var epoch: Int
+        /// The previous checkpoint's file, whose unchanged segments may be copied.
+        var layout: CheckpointLayout?
+    }
+
+    func sealForCheckpoint() -> Sealed {
         state.withLock { state in
             state.epoch += 1
-            return (state.order, state.undecodable, state.idempotency, state.appliedSeq)
+            return Sealed(slots: state.order, undecodable: state.undecodable, idempotency: state.idempotency,
+                          seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
+        }
+    }
+
+    /// A checkpoint was written from the slots sealed at `layout.epoch`.
+    func checkpointed(_ layout: CheckpointLayout) {
+        state.withLock { state in
+            // A slower, older checkpoint finishing last must not stand for the newer file.
+            if (state.checkpointLayout?.epoch ?? 0) < layout.epoch { state.checkpointLayout = layout }
         }
     }
 }

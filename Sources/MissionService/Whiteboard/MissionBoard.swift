@@ -37,6 +37,8 @@ public final class MissionBoard: Sendable {
         var undecodable: [(seq: Int, reason: String)] = []
         /// Raised by each checkpoint: slots of older epochs are its, and no longer changed.
         var epoch = 0
+        /// The last checkpoint's file, for the next one to copy unchanged segments from.
+        var checkpointLayout: CheckpointLayout?
     }
 
     let state = Locked(State())
