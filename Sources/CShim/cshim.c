@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,4 +90,17 @@ int cshim_eventfd(void) {
 
 int cshim_accept(int fd) {
     return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int cshim_getrandom(void *buffer, size_t count) {
+    size_t filled = 0;
+    while (filled < count) {
+        ssize_t got = getrandom((char *)buffer + filled, count - filled, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        filled += (size_t)got;
+    }
+    return 0;
 }

@@ -52,4 +52,8 @@ int cshim_eventfd(void);
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. The new descriptor, or -1 and errno.
 int cshim_accept(int fd);
 
+/// Fills `count` bytes from the kernel's CSPRNG (getrandom(2), retried on EINTR and short
+/// reads). 0, or -1 and errno.
+int cshim_getrandom(void *buffer, size_t count);
+
 #endif

@@ -2,7 +2,7 @@
 /// ("status of m-…"), random enough (64 bits) never to collide within a log.
 public enum MissionID {
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = RandomPool()
         return generate(using: &generator)
     }
 
@@ -13,7 +13,7 @@ public enum MissionID {
     /// `prefix` and 16 random hex digits: the shape of every id this service makes
     /// (missions `m-`, sessions `s-`, chat messages `c-`).
     public static func random(prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = RandomPool()
         return random(prefix: prefix, using: &generator)
     }
 
