@@ -13,6 +13,8 @@ public enum StopReason: Sendable, Equatable {
 public final class CancellationSignal: Sendable {
     private struct State {
         var reason: StopReason?
+        /// What it guarded ended by itself first: waiters return nil, now and later.
+        var released = false
         var waiters: [Int: CheckedContinuation<StopReason?, Never>] = [:]
         var nextID = 0
     }
@@ -23,10 +25,11 @@ public final class CancellationSignal: Sendable {
 
     public var reason: StopReason? { state.withLock { $0.reason } }
 
-    /// Fires once; later calls keep the first reason.
+    /// Fires once; later calls keep the first reason. After `release` it does nothing.
     public func fire(_ reason: StopReason) {
         let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
-            guard state.reason == nil else { return [] }
+            // After a release, what it guarded has already ended: too late to stop it.
+            guard state.reason == nil, !state.released else { return [] }
             state.reason = reason
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
@@ -34,7 +37,18 @@ public final class CancellationSignal: Sendable {
         waiters.forEach { $0.resume(returning: reason) }
     }
 
-    /// The reason once fired; nil if the waiting task is cancelled first.
+    /// What the signal guards ended by itself: waiters (and later ones) get nil, unless it
+    /// already fired.
+    public func release() {
+        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
+            state.released = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.resume(returning: nil) }
+    }
+
+    /// The reason once fired; nil once released first, or if the waiting task is cancelled first.
     public func wait() async -> StopReason? {
         let id = state.withLock { state in
             state.nextID += 1
@@ -44,7 +58,7 @@ public final class CancellationSignal: Sendable {
             await withCheckedContinuation { continuation in
                 let ready: StopReason?? = state.withLock { state in
                     if let reason = state.reason { return .some(reason) }
-                    if Task.isCancelled { return .some(nil) }
+                    if state.released || Task.isCancelled { return .some(nil) }
                     state.waiters[id] = continuation
                     return nil
                 }

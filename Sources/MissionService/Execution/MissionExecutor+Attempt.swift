@@ -52,9 +52,10 @@ extension MissionExecutor {
         }
     }
 
-    /// Runs the tool as one child of a group whose other child waits for the stop signal, which
-    /// `cancel`, shutdown or the attempt's deadline fires; whichever ends first decides, and the
-    /// other is cancelled.
+    /// Runs the tool as the one child of a group while this task waits on the stop signal,
+    /// which `cancel`, shutdown or the attempt's deadline fires and the tool's return
+    /// releases: whichever comes first decides. A stop cancels the tool and waits for it to
+    /// wind down. (A second child that waited on the signal cost a task per attempt.)
     nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
                                limit: Double) async -> AttemptEnd {
         let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
@@ -65,17 +66,18 @@ extension MissionExecutor {
         }
         return await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {
+                defer { signal.release() }
                 do {
                     return .finished(try await tool.run(request, events: events))
                 } catch {
                     return Task.isCancelled ? nil : .failed(String(describing: error))
                 }
             }
-            group.addTask { await signal.wait().map(AttemptEnd.stopped) }
-            var end: AttemptEnd?
-            while end == nil, let next = await group.next() { end = next }
-            group.cancelAll()
-            // Only cancellation of the executor itself leaves every child without an answer.
+            let stop = await signal.wait()
+            if stop != nil { group.cancelAll() }
+            let end = await group.next() ?? nil
+            if let stop { return .stopped(stop) }
+            // Only cancellation of the executor itself leaves the tool without an answer.
             return end ?? .stopped(.shutdown)
         }
     }

@@ -1,0 +1,29 @@
+import Testing
+@testable import MissionService
+
+@Suite struct CancellationSignalTests {
+    @Test func the_first_of_fire_and_release_decides() async {
+        let fired = CancellationSignal()
+        fired.fire(.user)
+        fired.release()
+        fired.fire(.timeout)
+        #expect(await fired.wait() == .user)
+
+        let released = CancellationSignal()
+        released.release()
+        released.fire(.user)
+        #expect(await released.wait() == nil)
+        #expect(released.reason == nil)
+    }
+
+    @Test func a_waiter_is_woken_by_either() async {
+        for stopped in [true, false] {
+            let signal = CancellationSignal()
+            async let waited = signal.wait()
+            // Let the waiter register before the wake (either order must work; this one suspends).
+            try? await Task.sleep(for: .milliseconds(20))
+            if stopped { signal.fire(.timeout) } else { signal.release() }
+            #expect(await waited == (stopped ? .timeout : nil))
+        }
+    }
+}
