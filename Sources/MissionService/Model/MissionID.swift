@@ -2,23 +2,13 @@
 /// ("status of m-…"), random enough (64 bits) never to collide within a log.
 public enum MissionID {
     public static func generate() -> String {
-        var generator = RandomPool()
-        return generate(using: &generator)
-    }
-
-    public static func generate(using generator: inout some RandomNumberGenerator) -> String {
-        random(prefix: "m-", using: &generator)
+        random(prefix: "m-")
     }
 
     /// `prefix` and 16 random hex digits: the shape of every id this service makes
     /// (missions `m-`, sessions `s-`, chat messages `c-`).
     public static func random(prefix: String) -> String {
-        var generator = RandomPool()
-        return random(prefix: prefix, using: &generator)
-    }
-
-    static func random(prefix: String, using generator: inout some RandomNumberGenerator) -> String {
-        HexDigits.string(generator.next() as UInt64, prefix: prefix)
+        HexDigits.string(RandomPool.next(), prefix: prefix)
     }
 
     /// Whether `text` looks like an identifier this service could have issued; also accepts
