@@ -20,8 +20,8 @@ import Testing
         for stopped in [true, false] {
             let signal = CancellationSignal()
             async let waited = signal.wait()
-            // Let the waiter register before the wake (either order must work; this one suspends).
-            try? await Task.sleep(for: .milliseconds(20))
+            // The waiter must be suspended before the wake: the other order is the test above.
+            while signal.waiting == 0 { await Task.yield() }
             if stopped { signal.fire(.timeout) } else { signal.release() }
             #expect(await waited == (stopped ? .timeout : nil))
         }

@@ -86,7 +86,7 @@ public enum Checkpoint {
         w.unsigned(UInt64((slots.count + segmentBoards - 1) / segmentBoards))
         for start in stride(from: 0, to: slots.count, by: segmentBoards) {
             let members = slots[start..<min(start + segmentBoards, slots.count)]
-            var bytes: [UInt8]
+            let bytes: [UInt8]
             if let old, old.layout.unchanged(segments.count, members), let kept = old.bytes(of: segments.count) {
                 bytes = kept
                 copied += 1
@@ -135,8 +135,7 @@ public enum Checkpoint {
 
         init?(path: String, layout: CheckpointLayout) {
             guard let file = try? LogFile.open(path, readOnly: true) else { return nil }
-            guard let size = try? file.size(), size == layout.fileSize, let tail = try? file.read(at: size - 8, count: 8),
-                  tail.enumerated().reduce(UInt64(0), { $0 | UInt64($1.element) << UInt64($1.offset * 8) }) == layout.trailer else {
+            guard let size = try? file.size(), size == layout.fileSize, (try? Checkpoint.trailer(of: file, size: size)) == layout.trailer else {
                 file.close()
                 return nil
             }
@@ -152,6 +151,11 @@ public enum Checkpoint {
         }
     }
 
+    /// The checksum in a checkpoint's last 8 bytes (little-endian).
+    private static func trailer(of file: LogFile, size: Int) throws -> UInt64 {
+        try file.read(at: size - 8, count: 8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
+    }
+
     /// Loads a checkpoint into a new board, one whiteboard at a time. Throws when the file is
     /// damaged in any way (its trailer hash covers every byte).
     static func read(_ path: String) throws -> Snapshot {
@@ -159,7 +163,7 @@ public enum Checkpoint {
         defer { file.close() }
         let size = try file.size()
         guard size > magic.count + 8 else { throw BinaryReader.Malformed() }
-        let expected = try file.read(at: size - 8, count: 8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
+        let expected = try trailer(of: file, size: size)
         var r = BinaryReader(file: file, end: size - 8)
         let found = try r.raw(magic.count)
         guard found == magic else {

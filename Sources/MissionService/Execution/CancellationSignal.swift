@@ -25,6 +25,9 @@ public final class CancellationSignal: Sendable {
 
     public var reason: StopReason? { state.withLock { $0.reason } }
 
+    /// Tasks suspended in `wait()` now (for tests that must reach that state).
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Fires once; later calls keep the first reason. After `release` it does nothing.
     public func fire(_ reason: StopReason) {
         let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
