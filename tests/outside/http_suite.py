@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The HTTP API seen from outside, with clients nobody on this project wrote: curl, Python
 `requests`, and raw sockets for what polite clients never send (pipelining, smuggling
-attempts, idle floods). Runs the real binary: http_suite.py path/to/mission
+attempts, idle floods). Waiting for a mission's status is done by Python `websockets` on /ws, the
+way a client is told of a change. Runs the real binary: http_suite.py path/to/mission
 Exits non-zero on the first failed check; prints one line per check."""
 import json
 import os
@@ -14,6 +15,7 @@ import tempfile
 import time
 
 import requests
+from websockets.sync.client import connect
 
 MISSION = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/mission")
 CHECKS = 0
@@ -77,14 +79,21 @@ def statuses(data):
     return [int(line.split(b" ")[1]) for line in data.split(b"\n") if line.startswith(b"HTTP/1.1 ")]
 
 
+def await_status(base, mission_id, wanted, limit=20):
+    """Waits for the mission's first record with a status in `wanted`, as the server announces
+    it on /ws (its records from seq 0, then live): the event itself, no polling."""
+    with connect(base.replace("http://", "ws://") + "/ws", open_timeout=limit) as ws:
+        ws.recv(limit)  # hello
+        ws.send(json.dumps({"op": "subscribe", "room": f"mission:{mission_id}", "since": 0}))
+        while True:
+            message = json.loads(ws.recv(limit))
+            if message["type"] == "event" and message["event"].get("status") in wanted:
+                return message["event"]
+
+
 def wait_terminal(base, mission_id, limit=20):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        board = requests.get(f"{base}/api/whiteboard/{mission_id}").json()
-        if board["status"] in ("completed", "failed", "cancelled"):
-            return board
-        time.sleep(0.05)
-    return board
+    await_status(base, mission_id, ("completed", "failed", "cancelled"), limit)
+    return requests.get(f"{base}/api/whiteboard/{mission_id}").json()
 
 
 def main():
@@ -197,9 +206,7 @@ def main():
     busy = Server("--max-queued", "1", "--workers", "1", "--allow-command", "sleep", "--grace-seconds", "0")
     first = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "command", "description": "sleep 60"}})
     # Running is not waiting: the second fits only once the first has started.
-    deadline = time.time() + 20
-    while requests.get(f"{busy.url}{first.headers['Location']}").json()["status"] != "active" and time.time() < deadline:
-        time.sleep(0.05)
+    await_status(busy.url, first.json()["mission_id"], ("active",))
     second = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "command", "description": "sleep 61"}})
     check("one mission runs and one waits", [first.status_code, second.status_code] == [202, 202], [first.text, second.text])
     response = requests.post(f"{busy.url}/api/missions", json={"objective": {"type": "echo", "description": "no room"}})
