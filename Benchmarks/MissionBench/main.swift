@@ -1,7 +1,7 @@
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -30,6 +30,12 @@ if what == "e2e" || what == "e2e-reference" {
     } else {
         try await EndToEndBenchmark.reference(directory: directory, missions: missions, concurrency: connections)
     }
+    exit(0)
+}
+
+if what == "intake" {
+    try await IntakeBenchmark.run(directory: directory, missions: Int(option("--missions") ?? "") ?? 100_000,
+                                  concurrency: Int(option("--connections") ?? "") ?? 64)
     exit(0)
 }
 

@@ -92,14 +92,16 @@ public final class MissionRuntime: Sendable {
                 }
             }
         }
-        let board: Whiteboard
+        var board = Whiteboard(missionID: id)
         do {
-            try await store.append([
+            let stored = try await store.append([
                 MissionEvent(timestamp: now, missionID: id, body: .created(created)),
                 MissionEvent(timestamp: now, missionID: id, body: .status(StatusUpdate(status: .queued, reason: "enqueued", attempt: 0))),
             ])
-            // Taken before the mission is runnable, so the answer shows it as created: queued.
-            board = store.whiteboard(id)!
+            // The answer is the mission as created: queued. It is folded from the two records
+            // just written rather than read from the shared board, whose lock the writer holds
+            // while it folds each batch in.
+            for event in stored { WhiteboardReducer.reduce(into: &board, event) }
         } catch {
             await queue.abandon(id)
             throw error

@@ -134,17 +134,18 @@ public actor ExecutionQueue {
 
     /// The reserved mission's records are durable: make it runnable.
     public func confirm(_ missionID: String) {
-        guard let entry = presence[missionID], case .reserved = entry.state else { return }
-        presence[missionID]!.state = .queued
-        push(entry.item)
-        settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: true) }
+        guard let index = presence.index(forKey: missionID), case .reserved = presence.values[index].state else { return }
+        presence.values[index].state = .queued
+        let entry = presence.values[index]
+        push(entry.item, order: entry.order)
+        if !settleWaiters.isEmpty { settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: true) } }
     }
 
     /// The reserved mission was never created: forget it.
     public func abandon(_ missionID: String) {
         guard let entry = presence[missionID], case .reserved = entry.state else { return }
         forget(missionID)
-        settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: false) }
+        if !settleWaiters.isEmpty { settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: false) } }
     }
 
     /// Waits out a reservation: true once the mission is confirmed (durable), false if it was
@@ -168,7 +169,10 @@ public actor ExecutionQueue {
     }
 
     private func push(_ item: Item) {
-        let order = presence[item.missionID]!.order
+        push(item, order: presence[item.missionID]!.order)
+    }
+
+    private func push(_ item: Item, order: UInt64) {
         if !consumers.isEmpty, let lease = lease(item) {
             consumers.removeFirst().resume(returning: lease)
             return
@@ -197,20 +201,24 @@ public actor ExecutionQueue {
     public func next() async -> Lease? {
         while let entry = heap.popMin() {
             // Skip entries whose mission was cancelled (or re-queued) since they were pushed.
-            guard let present = presence[entry.item.missionID], present.order == entry.order,
-                  case .queued = present.state else { continue }
-            return lease(entry.item)
+            guard let index = presence.index(forKey: entry.item.missionID), presence.values[index].order == entry.order,
+                  case .queued = presence.values[index].state else { continue }
+            return lease(at: index)
         }
         if closed { return nil }
         return await withCheckedContinuation { consumers.append($0) }
     }
 
     private func lease(_ item: Item) -> Lease? {
+        presence.index(forKey: item.missionID).flatMap(lease(at:))
+    }
+
+    private func lease(at index: Dictionary<String, (item: Item, state: Presence, order: UInt64)>.Index) -> Lease? {
         guard !closed else { return nil }
         let signal = CancellationSignal()
-        presence[item.missionID]?.state = .running(signal)
+        presence.values[index].state = .running(signal)
         runningCount += 1
-        return Lease(item: item, signal: signal)
+        return Lease(item: presence.values[index].item, signal: signal)
     }
 
     /// The running (or waiting) mission is done with the queue: finished, failed or cancelled.

@@ -455,11 +455,13 @@ public final class JSONLLog: Sendable {
         // The view is updated before the commit is published, so whoever can read record N
         // from the log also finds it folded into the view.
         onCommit?(entries)
+        // Made before the lock is taken: appenders wait on it.
+        let slim = entries.map(\.slim)
         let waiters = state.withLock { state in
-            for entry in entries {
+            for entry in slim {
                 state.offsets.append(state.endOffset)
                 state.endOffset += entry.line.count + 1
-                state.recent.append(entry.slim)
+                state.recent.append(entry)
             }
             state.committedSeq = entries.last!.seq
             state.stats.records += entries.count

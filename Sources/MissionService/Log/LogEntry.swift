@@ -4,10 +4,27 @@
 /// A mission event appended by this process keeps its typed form, so that folding it into the
 /// board (on the writer thread, for every record) does not decode what was just encoded; its
 /// `record` is built only when someone asks. Two entries are equal when their seq and bytes are.
+///
+/// The fields live in one immutable object: an entry is copied several times between its
+/// append and its commit (into the batch, the board, the appender's answer), on different
+/// threads, and a copy then costs one reference count instead of one per field of the event.
 public struct LogEntry: Sendable, Hashable {
-    public let seq: Int
-    public let line: [UInt8]
-    private let payload: Payload
+    private let storage: Storage
+
+    public var seq: Int { storage.seq }
+    public var line: [UInt8] { storage.line }
+
+    private final class Storage: Sendable {
+        let seq: Int
+        let line: [UInt8]
+        let payload: Payload
+
+        init(seq: Int, line: [UInt8], payload: Payload) {
+            self.seq = seq
+            self.line = line
+            self.payload = payload
+        }
+    }
 
     private enum Payload: Sendable {
         case record(JSONObject)
@@ -18,18 +35,14 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     public init(seq: Int, line: [UInt8], record: JSONObject) {
-        self.seq = seq
-        self.line = line
-        payload = .record(record)
+        storage = Storage(seq: seq, line: line, payload: .record(record))
     }
 
     /// An entry of an event appended here.
     init(seq: Int, line: [UInt8], event: MissionEvent) {
-        self.seq = seq
-        self.line = line
         var event = event
         event.seq = seq
-        payload = .event(event)
+        storage = Storage(seq: seq, line: line, payload: .event(event))
     }
 
     /// This entry as kept in memory for followers: its line and mission only, so that holding
@@ -39,17 +52,16 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     private init(seq: Int, line: [UInt8], payload: Payload) {
-        self.seq = seq
-        self.line = line
-        self.payload = payload
+        storage = Storage(seq: seq, line: line, payload: payload)
     }
 
     /// The stored record, `seq` first.
     public var record: JSONObject {
-        switch payload {
+        switch storage.payload {
         case .record(let record):
             return record
         case .line:
+            let line = storage.line
             // Only lines this process committed are kept slim, and each starts with its seq; it
             // is parsed only for readers that ask.
             return line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
@@ -60,13 +72,13 @@ public struct LogEntry: Sendable, Hashable {
 
     /// The typed event, when this entry was appended as one (nil for entries read back).
     public var event: MissionEvent? {
-        if case .event(let event) = payload { return event }
+        if case .event(let event) = storage.payload { return event }
         return nil
     }
 
     /// The record's `mission_id`, without building the record.
     public var missionID: String? {
-        switch payload {
+        switch storage.payload {
         case .record(let record): return record["mission_id"]?.stringValue
         case .event(let event): return event.missionID
         case .line(let missionID): return missionID
