@@ -43,6 +43,29 @@ final class WriteAheadProbe: MissionTool {
     }
 }
 
+/// Returns promptly, so it runs inline. "cancel": its mission is cancelled while it runs;
+/// "fail": its first attempt throws.
+final class PromptTool: MissionTool {
+    let name = "prompt"
+    let returnsPromptly = true
+    let queue = Mutex<ExecutionQueue?>(nil)
+    let attempts = Mutex(0)
+
+    func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
+        try await events.progress("prompt", request.objective.description)
+        switch request.objective.description {
+        case "cancel":
+            let result = await queue.withLock { $0 }!.cancel(request.missionID)
+            guard result == .signalledRunning else { throw ToolError("cancel gave \(result)") }
+        case "fail":
+            if attempts.withLock({ $0 += 1; return $0 }) == 1 { throw ToolError("planned failure") }
+        default:
+            break
+        }
+        return ExecutionResult(success: true, finalAnswer: "done", toolsUsed: [name])
+    }
+}
+
 /// A runtime on a temporary data directory with fast retries; closed by `finish`.
 struct Harness {
     let dir: TemporaryDirectory
@@ -188,6 +211,24 @@ struct Harness {
         #expect(board.status == .cancelled)
         #expect(board.timeline.last?.message.hasPrefix("cancelled_by_user") == true)
         guard case .alreadyTerminal = try await h.runtime.executor.cancel(id) else { Issue.record("second cancel"); return }
+        await h.finish()
+    }
+
+    @Test func a_tool_that_returns_promptly_runs_inline_and_a_stop_while_it_runs_still_wins() async throws {
+        let prompt = PromptTool()
+        #expect(prompt.returnsPromptly && EchoTool().returnsPromptly && !SlowTool().returnsPromptly)
+        let h = try await Harness(tools: [prompt])
+        prompt.queue.withLock { $0 = h.runtime.queue }
+        let cancelled = try await h.submit("prompt", "cancel").whiteboard.missionID
+        let board = await h.waitForTerminal(cancelled)
+        #expect(board?.status == .cancelled)
+        #expect(board?.timeline.last?.message.hasPrefix("cancelled_by_user") == true)
+        // A throw fails the attempt and is retried, as when supervised.
+        let retried = try await h.submit("prompt", "fail").whiteboard.missionID
+        let second = await h.waitForTerminal(retried)
+        #expect(second?.status == .completed)
+        #expect(second?.attempts == 2)
+        #expect(second?.timeline.contains { $0.message.contains("planned failure") } == true)
         await h.finish()
     }
 

@@ -19,6 +19,24 @@ import Testing
         }
     }
 
+    @Test func entries_of_appended_and_enqueued_records_give_back_the_record_seq_first() async throws {
+        let dir = TemporaryDirectory()
+        let log = try JSONLLog(path: dir.file("a.jsonl"))
+        let appended = try await log.append(["mission_id": .string("m-1"), "n": .int(1)])
+        try log.enqueue([["mission_id": .string("m-2"), "n": .int(2)]])
+        await log.flush()
+        // The appender's own entry, and both as any reader gets them after the commit.
+        #expect(appended.record == ["seq": .int(1), "mission_id": .string("m-1"), "n": .int(1)])
+        #expect(appended.record.members.first?.key == "seq")
+        #expect(appended.missionID == "m-1")
+        let read = try log.entries(after: 0)
+        #expect(read.map(\.seq) == [1, 2])
+        #expect(read[1].record == ["seq": .int(2), "mission_id": .string("m-2"), "n": .int(2)])
+        #expect(read.map(\.missionID) == ["m-1", "m-2"])
+        await log.close()
+        #expect(dir.lines("a.jsonl") == [#"{"seq":1,"mission_id":"m-1","n":1}"#, #"{"seq":2,"mission_id":"m-2","n":2}"#])
+    }
+
     @Test func hundreds_of_concurrent_appenders_get_contiguous_durable_seqs() async throws {
         let dir = TemporaryDirectory()
         let log = try JSONLLog(path: dir.file("a.jsonl"))

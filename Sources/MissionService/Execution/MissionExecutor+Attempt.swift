@@ -55,15 +55,29 @@ extension MissionExecutor {
     /// Runs the tool as the one child of a group while this task waits on the stop signal,
     /// which `cancel`, shutdown or the attempt's deadline fires and the tool's return
     /// releases: whichever comes first decides. A stop cancels the tool and waits for it to
-    /// wind down. (A second child that waited on the signal cost a task per attempt.)
+    /// wind down. (A second child that waited on the signal cost a task per attempt.) A tool
+    /// that returns promptly runs inline instead (`MissionTool.returnsPromptly`).
     nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
                                limit: Double) async -> AttemptEnd {
-        let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
-        defer { deadlines.remove(deadline) }
         // Synced with the attempt's end (or a later record): nobody sees them before the sync.
         let events = ToolEvents { [store, now = configuration.now] body in
             try await store.enqueue([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
         }
+        if tool.returnsPromptly {
+            // Inline: a child task, a deadline and a wait on the signal would cost more than
+            // the tool. A stop fired before the return still wins, as it would supervised.
+            let end: AttemptEnd
+            do {
+                end = .finished(try await tool.run(request, events: events))
+            } catch {
+                // As supervised: only cancellation of the executor itself stops it so.
+                end = Task.isCancelled ? .stopped(.shutdown) : .failed(String(describing: error))
+            }
+            signal.release()
+            return signal.reason.map(AttemptEnd.stopped) ?? end
+        }
+        let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
+        defer { deadlines.remove(deadline) }
         return await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {
                 defer { signal.release() }

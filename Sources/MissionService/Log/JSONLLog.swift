@@ -257,7 +257,7 @@ public final class JSONLLog: Sendable {
     /// answer never waits on them. `close` still syncs them.
     @discardableResult
     public func enqueue(_ records: [JSONObject]) throws -> ClosedRange<Int> {
-        try enqueue(prepared: try checked(records.map { Prepared($0) }))
+        try enqueue(prepared: try checked(records.map { Prepared($0, kept: false) }))
     }
 
     /// `enqueue` for mission events: their entries keep the typed events.
@@ -291,14 +291,17 @@ public final class JSONLLog: Sendable {
         enum Source {
             case record(JSONObject)
             case event(MissionEvent)
+            /// A record nobody will read back from its entry (it was `enqueue`d): the entry keeps
+            /// only its line, and the record is freed by the thread that built it.
+            case unkept(missionID: String?)
         }
 
         var source: Source
         var body: [UInt8]
 
-        init(_ record: JSONObject) {
+        init(_ record: JSONObject, kept: Bool = true) {
             let clean = record.members.contains { $0.key == "seq" } ? JSONObject(members: record.members.filter { $0.key != "seq" }) : record
-            source = .record(clean)
+            source = kept ? .record(clean) : .unkept(missionID: clean["mission_id"]?.stringValue)
             body = JSONWriter.encode(clean)
         }
 
@@ -354,7 +357,8 @@ public final class JSONLLog: Sendable {
         }
         switch prepared.source {
         case .event(let event): return LogEntry(seq: seq, line: line, event: event)
-        case .record(let record): return LogEntry(seq: seq, line: line, record: record.prepending("seq", .int(seq)))
+        case .record(let record): return LogEntry(seq: seq, line: line, unsequenced: record)
+        case .unkept(let missionID): return LogEntry(seq: seq, line: line, missionID: missionID)
         }
     }
 
@@ -389,7 +393,10 @@ public final class JSONLLog: Sendable {
         return batch
     }
 
+    private static let keptBufferBytes = 1 << 20
+
     private func writerLoop() {
+        var buffer: [UInt8] = []
         while true {
             let batch: [Pending]? = state.withLock { state in
                 if state.pending.isEmpty {
@@ -421,7 +428,7 @@ public final class JSONLLog: Sendable {
                 wakeWriter.wait()
                 continue
             }
-            commit(batch.contains { $0.continuation != nil } ? batch : linger(batch))
+            commit(batch.contains { $0.continuation != nil } ? batch : linger(batch), buffer: &buffer)
         }
         let (waiters, closers, blocking) = state.withLock { state in
             state.writerRunning = false
@@ -433,8 +440,12 @@ public final class JSONLLog: Sendable {
         blocking.forEach { $0.signal() }
     }
 
-    private func commit(_ batch: [Pending]) {
-        var bytes: [UInt8] = []
+    /// Writes and syncs `batch` through `buffer`, the writer's own, which keeps its capacity
+    /// from one batch to the next (up to `keptBufferBytes`) instead of a large allocation each.
+    private func commit(_ batch: [Pending], buffer bytes: inout [UInt8]) {
+        defer {
+            if bytes.capacity > Self.keptBufferBytes { bytes = [] } else { bytes.removeAll(keepingCapacity: true) }
+        }
         bytes.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
         for pending in batch {
             for entry in pending.entries {

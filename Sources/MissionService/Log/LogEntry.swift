@@ -28,6 +28,8 @@ public struct LogEntry: Sendable, Hashable {
 
     private enum Payload: Sendable {
         case record(JSONObject)
+        /// A record appended here, without its seq: `record` prepends it when asked.
+        case unsequenced(JSONObject)
         /// The event as appended, with its seq.
         case event(MissionEvent)
         /// Only the line (and its mission): the record is parsed from it when asked for.
@@ -36,6 +38,16 @@ public struct LogEntry: Sendable, Hashable {
 
     public init(seq: Int, line: [UInt8], record: JSONObject) {
         storage = Storage(seq: seq, line: line, payload: .record(record))
+    }
+
+    /// An entry of a record appended here (`record` has no seq of its own).
+    init(seq: Int, line: [UInt8], unsequenced record: JSONObject) {
+        storage = Storage(seq: seq, line: line, payload: .unsequenced(record))
+    }
+
+    /// An entry that keeps only its line (and its mission): the record is parsed when asked.
+    init(seq: Int, line: [UInt8], missionID: String?) {
+        storage = Storage(seq: seq, line: line, payload: .line(missionID: missionID))
     }
 
     /// An entry of an event appended here.
@@ -48,11 +60,8 @@ public struct LogEntry: Sendable, Hashable {
     /// This entry as kept in memory for followers: its line and mission only, so that holding
     /// (and at last freeing) thousands of them costs one allocation each.
     var slim: LogEntry {
-        LogEntry(seq: seq, line: line, payload: .line(missionID: missionID))
-    }
-
-    private init(seq: Int, line: [UInt8], payload: Payload) {
-        storage = Storage(seq: seq, line: line, payload: payload)
+        if case .line = storage.payload { return self }
+        return LogEntry(seq: seq, line: line, missionID: missionID)
     }
 
     /// The stored record, `seq` first.
@@ -60,9 +69,11 @@ public struct LogEntry: Sendable, Hashable {
         switch storage.payload {
         case .record(let record):
             return record
+        case .unsequenced(let record):
+            return record.prepending("seq", .int(seq))
         case .line:
             let line = storage.line
-            // Only lines this process committed are kept slim, and each starts with its seq; it
+            // Only lines this process committed are kept so, and each starts with its seq; it
             // is parsed only for readers that ask.
             return line.withUnsafeBufferPointer { (try? JSONParser.parseObject($0)) ?? JSONObject() }
         case .event(let event):
@@ -79,7 +90,7 @@ public struct LogEntry: Sendable, Hashable {
     /// The record's `mission_id`, without building the record.
     public var missionID: String? {
         switch storage.payload {
-        case .record(let record): return record["mission_id"]?.stringValue
+        case .record(let record), .unsequenced(let record): return record["mission_id"]?.stringValue
         case .event(let event): return event.missionID
         case .line(let missionID): return missionID
         }

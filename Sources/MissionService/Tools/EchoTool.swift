@@ -2,6 +2,7 @@
 public struct EchoTool: MissionTool {
     public let name = "echo"
     public let actsOutsideProcess = false
+    public let returnsPromptly = true
 
     public init() {}
 

@@ -13,11 +13,17 @@ public protocol MissionTool: Sendable {
     /// mission that keeps crashing the service ends failed. A tool that only computes (`echo`)
     /// may start at once; its start is synced with its end.
     var actsOutsideProcess: Bool { get }
+    /// Whether the tool only computes and returns at once, never waiting on anything but its
+    /// own records (`echo`). Such a tool runs inline in its worker, without a supervising task
+    /// or a deadline: nothing could interrupt it sooner than it returns. A stop that arrives
+    /// while it runs still decides the outcome.
+    var returnsPromptly: Bool { get }
     func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult
 }
 
 extension MissionTool {
     public var actsOutsideProcess: Bool { true }
+    public var returnsPromptly: Bool { false }
 }
 
 public struct ToolRequest: Sendable {
