@@ -1,5 +1,3 @@
-import Foundation
-import Glibc
 import MissionService
 
 /// Durable mission creation alone, in this process: `MissionRuntime.submit` from C tasks,
@@ -8,7 +6,7 @@ import MissionService
 enum IntakeBenchmark {
     static func run(directory: String, missions: Int, concurrency: Int) async throws {
         let runtime = try MissionRuntime(MissionRuntime.Options(dataDirectory: DataDirectory(path: directory)))
-        let cpuBefore = processCPUSeconds()
+        let cpuBefore = Measure.cpuSeconds()
         let seconds = try await Measure.seconds {
             try await withThrowingDiscardingTaskGroup { group in
                 for c in 0..<concurrency {
@@ -21,19 +19,12 @@ enum IntakeBenchmark {
                 }
             }
         }
-        let cpu = processCPUSeconds() - cpuBefore
+        let cpu = Measure.cpuSeconds() - cpuBefore
         let syncs = runtime.store.log.stats.syncs
         await runtime.close()
         Measure.report("intake", ["missions": "\(missions)", "concurrency": "\(concurrency)", "seconds": Measure.format(seconds, 3),
                                   "per_second": Measure.format(Double(missions) / seconds),
                                   "cpu_us_per_mission": Measure.format(cpu / Double(missions) * 1e6, 1),
                                   "missions_per_sync": Measure.format(Double(missions) / Double(max(syncs, 1)), 1)])
-    }
-
-    private static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -19,6 +19,14 @@ enum Measure {
 
     static func currentRSSMegabytes(of pid: Int32? = nil) -> Double { statusField("VmRSS:", pid) }
 
+    /// CPU time (user + system) this process has used so far, all threads.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     private static func statusField(_ name: String, _ pid: Int32?) -> Double {
         let status = (try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix(name) } ?? ""
