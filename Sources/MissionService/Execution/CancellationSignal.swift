@@ -41,14 +41,16 @@ public final class CancellationSignal: Sendable {
     }
 
     /// What the signal guards ended by itself: waiters (and later ones) get nil, unless it
-    /// already fired.
-    public func release() {
-        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
+    /// already fired. Returns the reason it fired with before this, if it did: that stop wins.
+    @discardableResult
+    public func release() -> StopReason? {
+        let (reason, waiters) = state.withLock { state -> (StopReason?, [CheckedContinuation<StopReason?, Never>]) in
             state.released = true
             defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            return (state.reason, Array(state.waiters.values))
         }
         waiters.forEach { $0.resume(returning: nil) }
+        return reason
     }
 
     /// The reason once fired; nil once released first, or if the waiting task is cancelled first.

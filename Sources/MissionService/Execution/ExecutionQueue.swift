@@ -84,7 +84,9 @@ public actor ExecutionQueue {
     }
 
     private var heap = PriorityHeap<Entry>()
-    private var presence: [String: (item: Item, state: Presence, order: UInt64)] = [:]
+    /// A present mission: its item, where it stands, and its place in arrival order.
+    private typealias Present = (item: Item, state: Presence, order: UInt64)
+    private var presence: [String: Present] = [:]
     private var byDedupKey: [String: String] = [:]
     private var nextOrder: UInt64 = 0
     private var consumers: [CheckedContinuation<Lease?, Never>] = []
@@ -213,7 +215,7 @@ public actor ExecutionQueue {
         presence.index(forKey: item.missionID).flatMap(lease(at:))
     }
 
-    private func lease(at index: Dictionary<String, (item: Item, state: Presence, order: UInt64)>.Index) -> Lease? {
+    private func lease(at index: [String: Present].Index) -> Lease? {
         guard !closed else { return nil }
         let signal = CancellationSignal()
         presence.values[index].state = .running(signal)

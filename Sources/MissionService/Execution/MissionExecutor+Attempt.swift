@@ -73,8 +73,7 @@ extension MissionExecutor {
                 // As supervised: only cancellation of the executor itself stops it so.
                 end = Task.isCancelled ? .stopped(.shutdown) : .failed(String(describing: error))
             }
-            signal.release()
-            return signal.reason.map(AttemptEnd.stopped) ?? end
+            return signal.release().map(AttemptEnd.stopped) ?? end
         }
         let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
         defer { deadlines.remove(deadline) }
