@@ -9,13 +9,18 @@ let quick = arguments.contains("--quick")
 let what = arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? "all"
 let directory = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? NSTemporaryDirectory() + "mission-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-defer { if !arguments.contains("--dir") { try? FileManager.default.removeItem(atPath: directory) } }
+/// Ends the run, removing the scratch directory unless the caller named it (`exit` skips a
+/// top-level `defer`, which left one directory behind per run).
+func finish() -> Never {
+    if !arguments.contains("--dir") { try? FileManager.default.removeItem(atPath: directory) }
+    exit(0)
+}
 
 if what == "generate" {
     // For scripts/bench-http: a missions log of --missions N under --dir, nothing else.
     let missions = arguments.firstIndex(of: "--missions").flatMap { Int(arguments[$0 + 1]) } ?? 1000
     try LogGenerator.write(missions: missions, to: directory + "/missions.jsonl")
-    exit(0)
+    finish()
 }
 
 func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
@@ -30,13 +35,19 @@ if what == "e2e" || what == "e2e-reference" {
     } else {
         try await EndToEndBenchmark.reference(directory: directory, missions: missions, concurrency: connections)
     }
-    exit(0)
+    finish()
 }
 
 if what == "intake" {
     try await IntakeBenchmark.run(directory: directory, missions: Int(option("--missions") ?? "") ?? 100_000,
                                   concurrency: Int(option("--connections") ?? "") ?? 64)
-    exit(0)
+    finish()
+}
+
+if what == "execution" {
+    try await ExecutionBenchmark.run(directory: directory, missions: Int(option("--missions") ?? "") ?? 100_000,
+                                     workers: option("--workers").flatMap { Int($0) })
+    finish()
 }
 
 if what == "ws" || what == "ws-cycles" {
@@ -51,7 +62,7 @@ if what == "ws" || what == "ws-cycles" {
                                                           events: Int(option("--events") ?? "") ?? 200, rate: Double(option("--rate") ?? "") ?? 20,
                                                           reference: reference))
     }
-    exit(0)
+    finish()
 }
 
 if what == "hold" {
@@ -61,7 +72,7 @@ if what == "hold" {
     let runtime = opened!
     print("open_seconds=\(Measure.format(seconds, 3)) ", terminator: "")
     print("missions=\(runtime.store.board.count) peak_rss_mb=\(Measure.format(Measure.peakRSSMegabytes(), 1)) rss_now_mb=\(Measure.format(Measure.currentRSSMegabytes(), 1))")
-    exit(0)
+    finish()
 }
 
 print("# mission-bench \(what)\(quick ? " --quick" : "") on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
@@ -107,3 +118,4 @@ if what == "all" || what == "memory" {
     }
     try? FileManager.default.removeItem(atPath: dataDir)
 }
+finish()

@@ -232,6 +232,23 @@ struct Harness {
         await h.finish()
     }
 
+    @Test func an_inline_attempt_reaches_the_log_in_one_append_from_its_start_to_its_end() async throws {
+        let h = try await Harness(workers: 4)
+        var ids: [String] = []
+        for n in 0..<30 { ids.append(try await h.submit("echo", "together \(n)").whiteboard.missionID) }
+        for id in ids { #expect(await h.waitForTerminal(id)?.status == .completed) }
+        await h.finish()
+        // Four workers ran them side by side, yet no other record comes between one attempt's
+        // start, its progress and its end: they were written as one batch.
+        let records = h.dir.lines("missions.jsonl").map { parse($0) }
+        for id in ids {
+            let mine = records.filter { $0["mission_id"]?.stringValue == id && $0["event_type"]?.stringValue != "mission_created" }
+            #expect(mine.map { $0["status"]?.stringValue ?? $0["phase"]?.stringValue } == ["queued", "active", "echo", "completed"])
+            let seqs = mine.dropFirst().compactMap { $0["seq"]?.intValue }
+            #expect(seqs == Array(seqs[0]..<(seqs[0] + 3)), "mission \(id): \(seqs)")
+        }
+    }
+
     @Test func cancelling_a_queued_mission_removes_it_before_it_runs() async throws {
         let h = try await Harness(workers: 1, tools: [SlowTool()])
         let blocker = try await h.submit("slow", "3600").whiteboard.missionID

@@ -78,7 +78,8 @@ public actor ExecutionQueue {
             }
         }
 
-        var item: Item
+        /// Only the id: the item is in `presence`, and a smaller entry is cheaper to sift.
+        var missionID: String
         var rank: Rank
         var order: UInt64 { rank.order }
     }
@@ -179,7 +180,7 @@ public actor ExecutionQueue {
             consumers.removeFirst().resume(returning: lease)
             return
         }
-        heap.insert(Entry(item: item, rank: Entry.Rank(priority: item.priority, order: order)))
+        heap.insert(Entry(missionID: item.missionID, rank: Entry.Rank(priority: item.priority, order: order)))
     }
 
     private func forget(_ missionID: String) {
@@ -203,7 +204,7 @@ public actor ExecutionQueue {
     public func next() async -> Lease? {
         while let entry = heap.popMin() {
             // Skip entries whose mission was cancelled (or re-queued) since they were pushed.
-            guard let index = presence.index(forKey: entry.item.missionID), presence.values[index].order == entry.order,
+            guard let index = presence.index(forKey: entry.missionID), presence.values[index].order == entry.order,
                   case .queued = presence.values[index].state else { continue }
             return lease(at: index)
         }
@@ -226,6 +227,11 @@ public actor ExecutionQueue {
     /// The running (or waiting) mission is done with the queue: finished, failed or cancelled.
     public func finish(_ missionID: String) {
         forget(missionID)
+    }
+
+    /// `finish` for several missions in one call.
+    public func finish(_ missionIDs: [String]) {
+        missionIDs.forEach(forget)
     }
 
     /// A running mission failed and will retry: it stays present (for dedup) but not runnable

@@ -15,24 +15,29 @@ extension MissionExecutor {
             return
         }
         let tool = tools.tool(for: objective.type)
-        do {
-            let start = MissionEvent(timestamp: configuration.now(), missionID: id,
-                                     body: .status(StatusUpdate(status: .active, reason: "execution_started", attempt: attempt)))
-            if tool?.actsOutsideProcess ?? false {
-                try await store.append([start])
-            } else {
-                try await store.enqueue([start])
+        let start = MissionEvent(timestamp: configuration.now(), missionID: id,
+                                 body: .status(StatusUpdate(status: .active, reason: "execution_started", attempt: attempt)))
+        // An inline tool's start and events go to the log with its last record, in one append
+        // instead of one each: nobody waits for their sync in between anyway.
+        let held = (tool?.returnsPromptly ?? false) ? Locked([start]) : nil
+        if held == nil {
+            do {
+                if tool?.actsOutsideProcess ?? false {
+                    try await store.append([start])
+                } else {
+                    try await store.enqueue([start])
+                }
+            } catch {
+                configuration.report("mission \(id): could not record its start, left queued: \(error)")
+                await queue.finish(id)
+                return
             }
-        } catch {
-            configuration.report("mission \(id): could not record its start, left queued: \(error)")
-            await queue.finish(id)
-            return
         }
         let started = ContinuousClock.now
         let end: AttemptEnd
         if let tool {
             let request = ToolRequest(missionID: id, objective: objective, constraints: constraints, attempt: attempt)
-            end = await supervise(tool, request, signal: lease.signal, limit: constraints.maxDurationSeconds)
+            end = await supervise(tool, request, signal: lease.signal, limit: constraints.maxDurationSeconds, holding: held)
         } else {
             end = .finished(ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
                                             error: "no tool for objective type '\(objective.type)'; this process runs: \(tools.names.joined(separator: ", "))"))
@@ -40,7 +45,8 @@ extension MissionExecutor {
         let elapsed = ContinuousClock.now - started
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         do {
-            try await conclude(id, attempt: attempt, end: end, constraints: constraints, toolName: objective.type, durationMs: durationMs)
+            try await conclude(id, attempt: attempt, end: end, constraints: constraints, toolName: objective.type, durationMs: durationMs,
+                               after: held?.withLock { $0 } ?? [])
         } catch {
             configuration.report("mission \(id): could not record the end of attempt \(attempt): \(error)")
             // Still end the mission in the log if it takes any record at all: a small failure.
@@ -56,12 +62,18 @@ extension MissionExecutor {
     /// which `cancel`, shutdown or the attempt's deadline fires and the tool's return
     /// releases: whichever comes first decides. A stop cancels the tool and waits for it to
     /// wind down. (A second child that waited on the signal cost a task per attempt.) A tool
-    /// that returns promptly runs inline instead (`MissionTool.returnsPromptly`).
+    /// that returns promptly runs inline instead (`MissionTool.returnsPromptly`); its events
+    /// join `held`, which the attempt's last record takes to the log.
     nonisolated func supervise(_ tool: any MissionTool, _ request: ToolRequest, signal: CancellationSignal,
-                               limit: Double) async -> AttemptEnd {
+                               limit: Double, holding held: Locked<[MissionEvent]>? = nil) async -> AttemptEnd {
         // Synced with the attempt's end (or a later record): nobody sees them before the sync.
         let events = ToolEvents { [store, now = configuration.now] body in
-            try await store.enqueue([MissionEvent(timestamp: now(), missionID: request.missionID, body: body)])
+            let event = MissionEvent(timestamp: now(), missionID: request.missionID, body: body)
+            if let held {
+                held.withLock { $0.append(event) }
+            } else {
+                try await store.enqueue([event])
+            }
         }
         if tool.returnsPromptly {
             // Inline: a child task, a deadline and a wait on the signal would cost more than
@@ -95,9 +107,18 @@ extension MissionExecutor {
         }
     }
 
+    /// `held`: the attempt's records not yet in the log (an inline tool's start and events),
+    /// written before its end.
     nonisolated func conclude(_ id: String, attempt: Int, end: AttemptEnd, constraints: Constraints,
-                              toolName: String, durationMs: Int) async throws {
+                              toolName: String, durationMs: Int, after held: [MissionEvent] = []) async throws {
         let now = configuration.now()
+        // A finished attempt's last record takes them along; any other end writes them first.
+        var leading: [MissionEvent] = []
+        if case .finished = end {
+            leading = held
+        } else if !held.isEmpty {
+            try await store.enqueue(held)
+        }
         func terminal(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
             try await record(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt,
                                                       completedAt: now, executionResult: result)))
@@ -111,7 +132,7 @@ extension MissionExecutor {
         /// The mission's last record: the worker does not wait for its sync (see `recordLast`).
         func last(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
             try await recordLast(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt, completedAt: now, executionResult: result)),
-                          then: Settlement.Signal(type: .missionExecuted, fields: executedSignal(result.success, result.toolsUsed)))
+                                 after: leading, then: Settlement.Signal(type: .missionExecuted, fields: executedSignal(result.success, result.toolsUsed)))
         }
         switch end {
         case .finished(let finished):
@@ -154,10 +175,19 @@ extension MissionExecutor {
     /// Signals are the service's learning data, not its state: a failure to write one is
     /// reported, never allowed to fail the mission.
     nonisolated func emit(_ type: SignalLog.SignalType, _ id: String, _ fields: JSONObject) async {
+        emit([(type, id, fields)])
+    }
+
+    /// Several signals in one append, in order.
+    nonisolated func emit(_ batch: [(type: SignalLog.SignalType, missionID: String, fields: JSONObject)]) {
+        guard !batch.isEmpty else { return }
+        let now = configuration.now()
         do {
-            try signals.emit(type, missionID: id, at: configuration.now(), fields)
+            try signals.emit(batch.map { SignalLog.Signal(type: $0.type, missionID: $0.missionID, at: now, fields: $0.fields) })
         } catch {
-            configuration.report("signal \(type.rawValue) for \(id) not recorded: \(error)")
+            for signal in batch {
+                configuration.report("signal \(signal.type.rawValue) for \(signal.missionID) not recorded: \(error)")
+            }
         }
     }
 }

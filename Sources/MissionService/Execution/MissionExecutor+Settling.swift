@@ -13,9 +13,11 @@ extension MissionExecutor {
         var signal: Signal
     }
 
-    /// How many missions wait for their last record's sync, and who waits for none to.
+    /// How many missions wait for their last record's sync, those `settle()` has not taken
+    /// yet, and who waits for none to.
     struct Unsettled: NumbersWaiters {
         var count = 0
+        var queued: [Settlement] = []
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
@@ -24,43 +26,56 @@ extension MissionExecutor {
     /// the next mission at once; `settle()` finishes this one when the record is on disk. A
     /// worker that waited here would be bound by sync latency: four workers, one sync each.
     /// Past `maxUnsettled` missions waiting so, the worker waits for its own.
-    nonisolated func recordLast(_ id: String, _ body: MissionEvent.Body, then signal: Settlement.Signal) async throws {
-        let event = MissionEvent(timestamp: configuration.now(), missionID: id, body: body)
+    /// `leading`: records of the attempt not yet in the log, written first in the same append.
+    nonisolated func recordLast(_ id: String, _ body: MissionEvent.Body, after leading: [MissionEvent] = [],
+                                then signal: Settlement.Signal) async throws {
+        let events = leading + [MissionEvent(timestamp: configuration.now(), missionID: id, body: body)]
         let admitted = unsettled.withLock { state in
             guard state.count < configuration.maxUnsettled else { return false }
             state.count += 1
             return true
         }
         guard admitted else {
-            try await store.append([event])
+            try await store.append(events)
             await emit(signal.type, id, signal.fields)
             await queue.finish(id)
             return
         }
         do {
-            let seq = try await store.enqueue([event])
-            settlements.continuation.yield(Settlement(missionID: id, seq: seq, signal: signal))
+            let seq = try await store.enqueue(events)
+            unsettled.withLock { $0.queued.append(Settlement(missionID: id, seq: seq, signal: signal)) }
+            settlementBell.continuation.yield()
         } catch {
-            settled()
+            settled(1)
             throw error
         }
     }
 
-    /// Finishes ended missions as their last records are synced, until shutdown.
+    /// Finishes ended missions as their last records are synced, until shutdown. It takes all
+    /// that are queued at each ring of the bell: one wait for the sync of the last of them,
+    /// one append of their signals and one call to the queue, however many there are.
     nonisolated func settle() async {
-        for await settlement in settlements.stream {
-            if await !store.log.waitForCommit(after: settlement.seq - 1) {
-                configuration.report("mission \(settlement.missionID): its last record (seq \(settlement.seq)) was not synced: the log closed or failed")
+        for await _ in settlementBell.stream {
+            let batch = unsettled.withLock { state in
+                defer { state.queued = [] }
+                return state.queued
             }
-            await emit(settlement.signal.type, settlement.missionID, settlement.signal.fields)
-            await queue.finish(settlement.missionID)
-            settled()
+            guard let last = batch.map(\.seq).max() else { continue }
+            if await !store.log.waitForCommit(after: last - 1) {
+                let synced = store.log.lastSeq
+                for settlement in batch where settlement.seq > synced {
+                    configuration.report("mission \(settlement.missionID): its last record (seq \(settlement.seq)) was not synced: the log closed or failed")
+                }
+            }
+            emit(batch.map { ($0.signal.type, $0.missionID, $0.signal.fields) })
+            await queue.finish(batch.map(\.missionID))
+            settled(batch.count)
         }
     }
 
-    private nonisolated func settled() {
+    private nonisolated func settled(_ count: Int) {
         let waiters = unsettled.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.count -= 1
+            state.count -= count
             guard state.count == 0 else { return [] }
             defer { state.waiters = [:] }
             return Array(state.waiters.values)

@@ -34,9 +34,10 @@ public actor MissionExecutor {
 
     /// The running attempts' `max_duration_seconds`, watched by one child of `run()`.
     let deadlines = AttemptDeadlines()
-    /// Missions whose last record is queued, for `settle()`; `unsettled` counts them.
-    nonisolated let settlements = AsyncStream.makeStream(of: Settlement.self)
+    /// Missions whose last record is queued, for `settle()`, which the bell wakes (rings
+    /// that come while it works make one more wake, not one each).
     nonisolated let unsettled = Locked(Unsettled())
+    nonisolated let settlementBell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     private let retries: AsyncStream<Retry>
     private let retryContinuation: AsyncStream<Retry>.Continuation
 

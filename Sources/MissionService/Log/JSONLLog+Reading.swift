@@ -73,10 +73,13 @@ extension JSONLLog {
     /// Waits until a record after `seq` is committed: true then; false if the log closed or
     /// the task was cancelled first.
     public func waitForCommit(after seq: Int) async -> Bool {
-        let id = state.withLock { state in
+        let id = state.withLock { state -> UInt64? in
+            if state.committedSeq > seq { return nil }
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
+        // Already on disk (the common case for a caller that lags the writer): no waiter.
+        guard let id else { return true }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in

@@ -33,6 +33,27 @@ public final class SignalLog: Sendable {
         try log.enqueue([Self.record(type, missionID: missionID, at: timestamp, fields)]).lowerBound
     }
 
+    /// One signal of a batch for `emit(_:)`.
+    public struct Signal: Sendable {
+        public var type: SignalType
+        public var missionID: String?
+        public var at: Timestamp
+        public var fields: JSONObject
+
+        public init(type: SignalType, missionID: String?, at: Timestamp = .now(), fields: JSONObject = JSONObject()) {
+            self.type = type
+            self.missionID = missionID
+            self.at = at
+            self.fields = fields
+        }
+    }
+
+    /// Queues several signals at once, in order: one lock, one wake of the writer.
+    public func emit(_ signals: [Signal]) throws {
+        guard !signals.isEmpty else { return }
+        try log.enqueue(signals.map { Self.record($0.type, missionID: $0.missionID, at: $0.at, $0.fields) })
+    }
+
     static func record(_ type: SignalType, missionID: String?, at timestamp: Timestamp, _ fields: JSONObject) -> JSONObject {
         var record: JSONObject = ["timestamp": .timestamp(timestamp), "signal_type": .string(type.rawValue)]
         record.set("mission_id", missionID.map(JSONValue.string))
