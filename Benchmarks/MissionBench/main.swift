@@ -1,7 +1,7 @@
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake|execution|disk-sync] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -41,6 +41,11 @@ if what == "e2e" || what == "e2e-reference" {
 if what == "intake" {
     try await IntakeBenchmark.run(directory: directory, missions: Int(option("--missions") ?? "") ?? 100_000,
                                   concurrency: Int(option("--connections") ?? "") ?? 64)
+    finish()
+}
+
+if what == "disk-sync" {
+    try DiskSyncBenchmark.run(directory: directory, seconds: Double(option("--seconds") ?? "") ?? 5)
     finish()
 }
 
