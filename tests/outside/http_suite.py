@@ -7,6 +7,7 @@ Exits non-zero on the first failed check; prints one line per check."""
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,10 +48,14 @@ class Server:
         self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self):
+        """Stops the server and removes its data directory (kept if a check fails first)."""
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
         self.stderr.seek(0)
-        return code, self.stderr.read()
+        log = self.stderr.read()
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return code, log
 
 
 def curl(*args):
@@ -225,8 +230,9 @@ def main():
     check("with the token it is accepted", response.status_code == 202)
     check("reads stay open", requests.get(f"{secured.url}/api/missions").status_code == 200)
     secured.stop()
-    refused = subprocess.run([MISSION, "serve", "--host", "0.0.0.0", "--port", "0", "--data", tempfile.mkdtemp()], capture_output=True, text=True, timeout=30,
-                             env={k: v for k, v in os.environ.items() if k != "MISSION_TOKEN"})
+    with tempfile.TemporaryDirectory(prefix="mission-outside-") as data:
+        refused = subprocess.run([MISSION, "serve", "--host", "0.0.0.0", "--port", "0", "--data", data], capture_output=True, text=True, timeout=30,
+                                 env={k: v for k, v in os.environ.items() if k != "MISSION_TOKEN"})
     check("a non-loopback host without a token refuses to start", refused.returncode != 0 and "--insecure" in refused.stderr, refused.stderr)
     print(f"all {CHECKS} HTTP checks passed")
 
