@@ -113,11 +113,12 @@ extension MissionExecutor {
                               toolName: String, durationMs: Int, after held: [MissionEvent] = []) async throws {
         let now = configuration.now()
         // A finished attempt's last record takes them along; any other end writes them first.
-        var leading: [MissionEvent] = []
+        let leading: [MissionEvent]
         if case .finished = end {
             leading = held
-        } else if !held.isEmpty {
-            try await store.enqueue(held)
+        } else {
+            if !held.isEmpty { try await store.enqueue(held) }
+            leading = []
         }
         func terminal(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
             try await record(id, .status(StatusUpdate(status: status, reason: reason, attempt: attempt,

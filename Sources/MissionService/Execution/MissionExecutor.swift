@@ -5,9 +5,10 @@
 /// leaves the queue only once its last record is synced, but its worker does not wait for that
 /// (`settle()` does): workers are bound by CPU, not by sync latency. The start is synced before
 /// a tool that acts outside the process begins (write-ahead); tool events ride along with the
-/// next sync. The tool runs under a supervisor that
-/// listens for `cancel`, shutdown and its `max_duration_seconds` deadline (one watcher task for
-/// all attempts); all three reach the tool as task cancellation.
+/// next sync, and an inline tool's start and events are written with its end, in one append.
+/// The tool runs under a supervisor that listens for `cancel`, shutdown and its
+/// `max_duration_seconds` deadline (one watcher task for all attempts); all three reach the
+/// tool as task cancellation.
 public actor MissionExecutor {
     public struct Configuration: Sendable {
         public var workers = 4
