@@ -64,14 +64,9 @@ enum EndToEndBenchmark {
                 }
                 return ContinuousClock.now - start
             }
-            for c in 0..<concurrency {
-                group.addTask {
-                    for n in stride(from: c, to: missions, by: concurrency) {
-                        let request = MissionRequest(objective: Objective(type: "echo", description: "end to end \(n)"), source: MissionSource(channel: .api))
-                        guard case .created = try await runtime.submit(request) else { throw BenchError.failed("mission \(n) was deduplicated") }
-                    }
-                    return nil
-                }
+            group.addTask {
+                try await IntakeBenchmark.submit(missions, to: runtime, from: concurrency, label: "end to end")
+                return nil
             }
             var ended: Duration?
             while ended == nil, let next = try await group.next() { ended = next }

@@ -9,16 +9,7 @@ enum ExecutionBenchmark {
         options.maxQueued = max(missions, options.maxQueued)
         if let workers { options.executor.workers = workers }
         let runtime = try MissionRuntime(options)
-        try await withThrowingDiscardingTaskGroup { group in
-            for c in 0..<64 {
-                group.addTask {
-                    for n in stride(from: c, to: missions, by: 64) {
-                        let request = MissionRequest(objective: Objective(type: "echo", description: "execution \(n)"), source: MissionSource(channel: .api))
-                        guard case .created = try await runtime.submit(request) else { throw BenchError.failed("mission \(n) was deduplicated") }
-                    }
-                }
-            }
-        }
+        try await IntakeBenchmark.submit(missions, to: runtime, from: 64, label: "execution")
         let after = runtime.store.log.lastSeq
         let syncsBefore = runtime.store.log.stats.syncs
         let cpuBefore = Measure.cpuSeconds()
