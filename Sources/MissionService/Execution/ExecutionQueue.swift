@@ -108,7 +108,7 @@ public actor ExecutionQueue {
     public func enqueue(_ item: Item) -> EnqueueResult {
         if let conflict = check(item) { return conflict }
         track(item, as: .queued)
-        push(item)
+        push(item, order: nextOrder)
         return .enqueued
     }
 
@@ -122,7 +122,7 @@ public actor ExecutionQueue {
     public func promote(_ missionID: String) {
         guard let entry = presence[missionID], case .held = entry.state else { return }
         presence[missionID]!.state = .queued
-        push(entry.item)
+        push(entry.item, order: entry.order)
     }
 
     /// First step of creating a mission: claims its id and dedup key before its records are
@@ -171,10 +171,8 @@ public actor ExecutionQueue {
         byDedupKey[item.dedupKey] = item.missionID
     }
 
-    private func push(_ item: Item) {
-        push(item, order: presence[item.missionID]!.order)
-    }
-
+    /// Makes a queued mission runnable: straight to a waiting worker, else into the heap at
+    /// `order`, its place in arrival order (as recorded in `presence`).
     private func push(_ item: Item, order: UInt64) {
         if !consumers.isEmpty, let lease = lease(item) {
             consumers.removeFirst().resume(returning: lease)
@@ -247,7 +245,7 @@ public actor ExecutionQueue {
         guard let entry = presence[missionID], case .waitingForRetry = entry.state else { return }
         nextOrder += 1
         presence[missionID] = (entry.item, .queued, nextOrder)
-        push(entry.item)
+        push(entry.item, order: nextOrder)
     }
 
     // MARK: Cancelling and closing
