@@ -1,6 +1,8 @@
-"""CPU readings shared by the benchmark scripts: a durable POST's figure is read against what the
-server, the load generator and the machine spent meanwhile (they share the cores)."""
+"""Readings shared by the benchmark scripts: a durable POST's figure is read against what the
+server, the load generator and the machine spent meanwhile (they share the cores), and how many
+of the accepted missions the server ran in the same time."""
 import os
+import re
 import resource
 
 
@@ -27,3 +29,8 @@ def machine_idle():
 def idle_percent(before, after):
     """The machine's idle share between two `machine_idle()` readings."""
     return 100 * (after[0] - before[0]) / max(after[1] - before[1], 1)
+
+
+def ended_missions(metrics):
+    """Missions ended (completed, failed or cancelled), from the text of the server's /metrics."""
+    return sum(int(n) for n in re.findall(r'^mission_missions\{status="(?:completed|failed|cancelled)"\} (\d+)', metrics, re.M))
