@@ -127,8 +127,8 @@ extension MissionExecutor {
         func executedSignal(_ success: Bool, _ toolsUsed: [String]) -> JSONObject {
             ["success": .bool(success), "duration_ms": .int(durationMs), "tools_used": .strings(toolsUsed), "attempt": .int(attempt)]
         }
-        func executed(_ success: Bool, _ toolsUsed: [String]) async {
-            await emit(.missionExecuted, id, executedSignal(success, toolsUsed))
+        func executed(_ success: Bool, _ toolsUsed: [String]) {
+            emit(.missionExecuted, id, executedSignal(success, toolsUsed))
         }
         /// The mission's last record: the worker does not wait for its sync (see `recordLast`).
         func last(_ status: MissionStatus, _ reason: String, _ result: ExecutionResult) async throws {
@@ -152,8 +152,8 @@ extension MissionExecutor {
                 try await record(id, .status(StatusUpdate(status: .queued, reason: "retry_scheduled", attempt: attempt, error: message)))
                 await queue.parkForRetry(id)
                 scheduleRetry(id, after: delay)
-                await executed(false, [toolName])
-                await emit(.missionRetried, id, ["attempt": .int(attempt), "error": .string(message), "retry_in_ms": .int(delayMs)])
+                executed(false, [toolName])
+                emit(.missionRetried, id, ["attempt": .int(attempt), "error": .string(message), "retry_in_ms": .int(delayMs)])
             } else {
                 try await last(.failed, reason, ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: message))
             }
@@ -161,7 +161,7 @@ extension MissionExecutor {
             try await terminal(.cancelled, "cancelled_by_user",
                                ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: "cancelled by user during attempt \(attempt)"))
             await queue.finish(id)
-            await emit(.missionCancelled, id, ["while": .string("active"), "attempt": .int(attempt)])
+            emit(.missionCancelled, id, ["while": .string("active"), "attempt": .int(attempt)])
         case .stopped(.shutdown):
             try await record(id, .status(StatusUpdate(status: .queued, reason: "interrupted", attempt: attempt,
                                                       error: "the service shut down during attempt \(attempt); it runs again after restart")))
@@ -175,7 +175,7 @@ extension MissionExecutor {
 
     /// Signals are the service's learning data, not its state: a failure to write one is
     /// reported, never allowed to fail the mission.
-    nonisolated func emit(_ type: SignalLog.SignalType, _ id: String, _ fields: JSONObject) async {
+    nonisolated func emit(_ type: SignalLog.SignalType, _ id: String, _ fields: JSONObject) {
         emit([(type, id, fields)])
     }
 

@@ -26,7 +26,7 @@ extension MissionExecutor {
                                                       completedAt: now,
                                                       executionResult: ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
                                                                                        error: "cancelled by user before it ran to the end"))))
-            await emit(.missionCancelled, id, ["while": .string(board.status.rawValue)])
+            emit(.missionCancelled, id, ["while": .string(board.status.rawValue)])
             return .cancelled(store.whiteboard(id) ?? board)
         }
     }

@@ -37,7 +37,7 @@ extension MissionExecutor {
         }
         guard admitted else {
             try await store.append(events)
-            await emit(signal.type, id, signal.fields)
+            emit(signal.type, id, signal.fields)
             await queue.finish(id)
             return
         }
