@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
@@ -12,38 +15,66 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int redirect(posix_spawn_file_actions_t *actions, int fd, int target, int flags) {
-    if (fd < 0) return posix_spawn_file_actions_addopen(actions, target, "/dev/null", flags, 0);
-    return posix_spawn_file_actions_adddup2(actions, fd, target);
+/// The child's side of cshim_spawn, between vfork and exec: system calls only (it runs on
+/// the parent's stack and memory). Returns only on failure, with the errno value.
+static int become_child(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                        const int fds[3], pid_t parent) {
+    // Default dispositions first: until then a signal would run the parent's handler here.
+    struct sigaction standard;
+    memset(&standard, 0, sizeof standard);
+    standard.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; signal++) {
+        if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &standard, NULL);
+    }
+    if (setpgid(0, 0) != 0) return errno;
+    // Dies with the thread that spawned it (the child's own pump thread, which lives until the
+    // child is reaped), so a server killed with SIGKILL leaves no child running.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
+    if (getppid() != parent) return ESRCH; // the parent died before the line above
+    int moved[3];
+    const int modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+    for (int i = 0; i < 3; i++) {
+        int fd = fds[i] >= 0 ? fds[i] : open("/dev/null", modes[i]);
+        if (fd < 0) return errno;
+        // Above 2 first, so that no source is overwritten by an earlier dup2.
+        if ((moved[i] = fcntl(fd, F_DUPFD, 3)) < 0) return errno;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dup2(moved[i], i) < 0) return errno;
+    }
+    if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
+        for (int fd = 3; fd < 65536; fd++) close(fd);
+    }
+    if (cwd != NULL && chdir(cwd) != 0) return errno;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(path, argv, envp);
+    return errno;
 }
 
 int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                 int in_fd, int out_fd, int err_fd, pid_t *pid) {
-    posix_spawnattr_t attributes;
-    posix_spawn_file_actions_t actions;
-    sigset_t all, none;
-    int rc;
-
-    if ((rc = posix_spawnattr_init(&attributes)) != 0) return rc;
-    if ((rc = posix_spawn_file_actions_init(&actions)) != 0) {
-        posix_spawnattr_destroy(&attributes);
-        return rc;
-    }
+    const int fds[3] = { in_fd, out_fd, err_fd };
+    sigset_t all, previous;
     sigfillset(&all);
-    sigemptyset(&none);
-    rc = posix_spawnattr_setsigdefault(&attributes, &all);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&attributes, &none);
-    if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
-    if (rc == 0) rc = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    if (rc == 0) rc = redirect(&actions, in_fd, 0, O_RDONLY);
-    if (rc == 0) rc = redirect(&actions, out_fd, 1, O_WRONLY);
-    if (rc == 0) rc = redirect(&actions, err_fd, 2, O_WRONLY);
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
-    if (rc == 0) rc = posix_spawn(pid, path, &actions, &attributes, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    return rc;
+    // Blocked across vfork, so that no handler of ours runs in the child before it resets them.
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t parent = getpid();
+    volatile int failure = 0;
+    pid_t child = vfork();
+    if (child == 0) {
+        failure = become_child(path, argv, envp, cwd, fds, parent);
+        _exit(127);
+    }
+    int result = child < 0 ? errno : failure;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (child > 0 && result != 0) {
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    }
+    if (result == 0) *pid = child;
+    return result;
 }
 
 int cshim_pidfd_open(pid_t pid) {

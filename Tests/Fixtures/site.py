@@ -74,6 +74,12 @@ class Site(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", f"http://127.0.0.2:{OTHER}/landed")
             self.end_headers()
             return
+        if self.path == "/unavailable":
+            self.send_response(503)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path == "/slow.html":
             time.sleep(5)
         page = PAGES.get(self.path) or (("text/html", "<title>Slow</title>") if self.path == "/slow.html" else None)

@@ -295,6 +295,27 @@ struct Harness {
         #expect(board.timeline.last?.message.hasPrefix("interrupted") == true)
     }
 
+    @Test func graceful_interruptions_hand_their_attempt_back_and_the_board_says_it_waits() async throws {
+        let dir = TemporaryDirectory()
+        var id = ""
+        // More interruptions than attempts: none of them may use one up.
+        for round in 0..<4 {
+            let h = try await Harness(dir: dir, tools: [SlowTool()])
+            if round == 0 { id = try await h.submit("slow", "3600", maxAttempts: 3).whiteboard.missionID }
+            let from = h.runtime.store.board.appliedSeq
+            for try await entry in h.runtime.store.log.follow(after: from) where entry.record["phase"] == .string("sleep") { break }
+            #expect(h.runtime.store.whiteboard(id)?.attempts == 1)
+            await h.finish(grace: .milliseconds(20))
+            let board = try #require(h.runtime.store.whiteboard(id))
+            #expect(board.status == .queued)
+            #expect(board.attempts == 0)
+            #expect(board.progress == MissionProgress(phase: "queued", message: "waiting to run again after an interruption"))
+        }
+        let records = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).log.entries(after: 0, limit: Int.max)
+        let started = records.filter { $0.record["reason"] == .string("execution_started") }.map { $0.record["attempt"]?.intValue }
+        #expect(started == [1, 1, 1, 1])
+    }
+
     @Test func shutdown_lets_missions_finish_within_grace() async throws {
         let h = try await Harness(tools: [SlowTool()])
         let id = try await h.submit("slow", "0.3").whiteboard.missionID

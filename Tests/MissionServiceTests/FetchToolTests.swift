@@ -106,12 +106,13 @@ import Testing
         }
     }
 
-    func fetch(_ description: String, maxPages: Int = 10, requestTimeout: TimeInterval = 10) async throws -> Whiteboard {
+    func fetch(_ description: String, maxPages: Int = 10, requestTimeout: TimeInterval = 10,
+               maxAttempts: Int = 1, maxDuration: Double = 30) async throws -> Whiteboard {
         var configuration = FetchTool.Configuration()
         configuration.requestTimeout = requestTimeout
         let h = try await Harness(tools: [FetchTool(configuration: configuration)])
         let id = try await h.runtime.submit(MissionRequest(objective: Objective(type: "fetch", description: description),
-                                                           constraints: Constraints(maxPages: maxPages, maxAttempts: 1),
+                                                           constraints: Constraints(maxPages: maxPages, maxDurationSeconds: maxDuration, maxAttempts: maxAttempts),
                                                            source: MissionSource(channel: .cli))).whiteboard.missionID
         let board = try #require(await h.waitForTerminal(id))
         await h.finish()
@@ -168,6 +169,31 @@ import Testing
         #expect(slow.executionResult?.error == "\(site.url("/slow.html")): no answer within 1.0 s")
         #expect(dead.status == .failed)
         #expect(dead.executionResult?.error?.hasPrefix("http://127.0.0.1:\(site.port)/index.html: its robots.txt could not be read") == true)
+    }
+
+    @Test func a_permanent_error_fails_at_once_and_a_transient_one_is_retried_after_retry_after() async throws {
+        let site = try await Site()
+        let missing = try await fetch(site.url("/missing.html"), maxAttempts: 3)
+        let unavailable = try await fetch(site.url("/unavailable"), maxAttempts: 2)
+        await site.stop()
+        #expect(missing.status == .failed)
+        #expect(missing.attempts == 1)
+        #expect(site.requested.filter { $0 == "/missing.html" }.count == 1)
+        #expect(unavailable.status == .failed)
+        #expect(unavailable.attempts == 2)
+        #expect(unavailable.executionResult?.error == "\(site.url("/unavailable")): HTTP 503")
+        // The site asked for 1 s between tries (Retry-After), more than the backoff's 0.5 s.
+        let starts = unavailable.timeline.filter { $0.label == "active" }.map(\.timestamp.millisecondsSinceEpoch)
+        #expect(starts.count == 2 && starts[1] - starts[0] >= 1000, "\(starts)")
+    }
+
+    @Test func a_request_cut_short_by_the_missions_own_duration_ends_as_a_timeout() async throws {
+        let site = try await Site()
+        let slow = try await fetch(site.url("/slow.html"), maxDuration: 1)
+        await site.stop()
+        #expect(slow.status == .failed)
+        let last = try #require(slow.timeline.last)
+        #expect(last.message.hasPrefix("timeout:"), "\(last.message)")
     }
 
     @Test func a_url_outside_allowed_domains_is_refused_without_a_request() async throws {

@@ -8,7 +8,9 @@
 /// dispositions and an empty signal mask (the service ignores SIGPIPE; its children must not
 /// inherit that). fds 0, 1, 2 become `in_fd`, `out_fd`, `err_fd` (-1: /dev/null); every other
 /// descriptor is closed in the child, so concurrent spawns never inherit each other's pipes.
-/// `cwd` may be NULL. Returns 0 and sets `*pid`, or an errno value.
+/// `cwd` may be NULL. The child gets SIGKILL when the calling thread ends (PR_SET_PDEATHSIG):
+/// call it from a thread that lives as long as the child. Returns 0 and sets `*pid`, or an
+/// errno value (the child's, when exec failed: it is reaped before this returns).
 int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                 int in_fd, int out_fd, int err_fd, pid_t *pid);
 

@@ -40,6 +40,12 @@ enum RecordFormatter {
         clip(JSONWriter.string(value))
     }
 
+    /// `text` padded to `width` for a column; a longer one is kept whole (and pushes the rest
+    /// of the line) rather than cut where no one can see it was.
+    static func column(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     static func clip(_ text: String, _ limit: Int = 200) -> String {
         // By scalar, as Foundation's replacingOccurrences did, but without bridging to NSString.
         let flat = text.unicodeScalars.contains("\n") ? String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" ? " " : $0 })) : text

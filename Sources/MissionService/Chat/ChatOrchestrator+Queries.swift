@@ -37,7 +37,8 @@ extension ChatOrchestrator {
     nonisolated func list(_ filter: MissionStatus?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         let (missions, total) = runtime.store.board.list(status: filter, limit: Self.listLimit)
         let what = filter.map { "\($0.rawValue) missions" } ?? "missions"
-        var text = total == 0 ? "There are no \(what)." : "\(total) \(what)" + (total > missions.count ? ", newest \(missions.count):" : ":")
+        let counted = total == 1 ? (filter.map { "\($0.rawValue) mission" } ?? "mission") : what
+        var text = total == 0 ? "There are no \(what)." : "\(total) \(counted)" + (total > missions.count ? ", newest \(missions.count):" : ":")
         for board in missions {
             text += "\n\(board.missionID)  \(board.status.rawValue)  \(board.objective?.type ?? "?")  \(RecordFormatter.clip(board.objective?.description ?? "", 60))"
         }
@@ -47,7 +48,10 @@ extension ChatOrchestrator {
     static func describe(_ board: Whiteboard) -> String {
         let objective = board.objective.map { "\($0.type): \(RecordFormatter.clip($0.description, 80))" } ?? "?"
         var text = "Mission \(board.missionID) (\(objective)) is \(board.status.rawValue)"
-        if board.attempts > 0 { text += ", attempt \(board.attempts) of \(board.constraints?.maxAttempts ?? 1)" }
+        if board.attempts > 0 {
+            let limit = board.constraints?.maxAttempts ?? 1
+            text += ", attempt \(min(board.attempts, limit)) of \(limit)"
+        }
         text += "."
         if !board.status.isTerminal, let progress = board.progress { text += " Latest: \(progress.phase): \(RecordFormatter.clip(progress.message, 120))." }
         if let result = board.executionResult {

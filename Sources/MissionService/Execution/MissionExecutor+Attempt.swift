@@ -2,15 +2,31 @@ extension MissionExecutor {
     /// How one supervised attempt ended.
     enum AttemptEnd: Sendable {
         case finished(ExecutionResult)
-        case failed(String)
+        case failed(ToolError)
         /// Cancelled, shut down, or past `max_duration_seconds` (`.timeout`).
         case stopped(StopReason)
+
+        /// A tool's throw: a tool that ran out of its mission's time ended the same way as one
+        /// whose deadline the executor fired, whichever layer noticed first.
+        static func thrown(_ error: any Error) -> AttemptEnd {
+            guard let failure = error as? ToolError else { return .failed(ToolError(String(describing: error))) }
+            return failure.kind == .outOfTime ? .stopped(.timeout) : .failed(failure)
+        }
     }
 
     nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
         let id = lease.item.missionID
         guard let (objective, constraints, attempt) = store.board.nextAttempt(of: id) else {
             // Cancelled (or never created) between being queued and being taken.
+            await queue.finish(id)
+            return
+        }
+        guard attempt <= constraints.maxAttempts else {
+            // Only a log from before interruptions handed their attempt back can hold this.
+            let failure = ExecutionResult(success: false, finalAnswer: "", toolsUsed: [objective.type],
+                                          error: "no attempt left: \(attempt - 1) of \(constraints.maxAttempts) used")
+            try? await record(id, .status(StatusUpdate(status: .failed, reason: "execution_failed", attempt: attempt - 1,
+                                                       completedAt: configuration.now(), executionResult: failure)))
             await queue.finish(id)
             return
         }
@@ -43,7 +59,7 @@ extension MissionExecutor {
                                             error: "no tool for objective type '\(objective.type)'; this process runs: \(tools.names.joined(separator: ", "))"))
         }
         let elapsed = ContinuousClock.now - started
-        let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let durationMs = elapsed.milliseconds
         do {
             try await conclude(id, attempt: attempt, end: end, constraints: constraints, toolName: objective.type, durationMs: durationMs,
                                after: held?.withLock { $0 } ?? [])
@@ -83,7 +99,7 @@ extension MissionExecutor {
                 end = .finished(try await tool.run(request, events: events))
             } catch {
                 // As supervised: only cancellation of the executor itself stops it so.
-                end = Task.isCancelled ? .stopped(.shutdown) : .failed(String(describing: error))
+                end = Task.isCancelled ? .stopped(.shutdown) : .thrown(error)
             }
             return signal.release().map(AttemptEnd.stopped) ?? end
         }
@@ -95,7 +111,7 @@ extension MissionExecutor {
                 do {
                     return .finished(try await tool.run(request, events: events))
                 } catch {
-                    return Task.isCancelled ? nil : .failed(String(describing: error))
+                    return Task.isCancelled ? nil : .thrown(error)
                 }
             }
             let stop = await signal.wait()
@@ -141,14 +157,18 @@ extension MissionExecutor {
             try await last(result.success ? .completed : .failed, result.success ? "execution_finished" : "execution_failed", result)
         case .failed, .stopped(.timeout):
             let (reason, message): (String, String)
+            var failure: ToolError?
             if case .failed(let error) = end {
-                (reason, message) = ("execution_failed", ExecutionResult.clip(error, ExecutionResult.maxTextBytes))
+                failure = error
+                (reason, message) = ("execution_failed", ExecutionResult.clip(error.message, ExecutionResult.maxTextBytes))
             } else {
                 (reason, message) = ("timeout", "attempt \(attempt) ran past max_duration_seconds (\(JSONWriter.string(.double(constraints.maxDurationSeconds))) s) and was cancelled")
             }
-            if attempt < constraints.maxAttempts {
-                let delay = configuration.retry.delay(afterAttempt: attempt, jitter: configuration.jitter())
-                let delayMs = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            // A permanent failure fails the same way again: no attempt is spent on it.
+            if attempt < constraints.maxAttempts, failure?.kind != .permanent {
+                var delay = configuration.retry.delay(afterAttempt: attempt, jitter: configuration.jitter())
+                if let asked = failure?.retryAfter { delay = max(delay, min(asked, configuration.retry.maxDelay)) }
+                let delayMs = delay.milliseconds
                 try await record(id, .status(StatusUpdate(status: .queued, reason: "retry_scheduled", attempt: attempt, error: message)))
                 await queue.parkForRetry(id)
                 scheduleRetry(id, after: delay)

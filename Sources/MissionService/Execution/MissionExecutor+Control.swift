@@ -42,7 +42,13 @@ extension MissionExecutor {
     /// when they have used all their attempts.
     public nonisolated func recover() async throws -> RecoveryReport {
         var report = RecoveryReport()
-        for board in store.board.all() where board.isCreated && !board.status.isTerminal {
+        let open = store.board.all().filter { $0.isCreated && !$0.status.isTerminal }
+        // A process that died may have left an attempt's processes behind: they end before
+        // any next attempt starts.
+        for leftover in LeftoverProcesses.end(Set(open.map(\.missionID))) {
+            configuration.report("mission \(leftover.missionID): ended process \(leftover.pid), left running by an earlier attempt")
+        }
+        for board in open {
             let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
             switch board.status {
             case .active where board.attempts >= (board.constraints?.maxAttempts ?? 1):

@@ -66,7 +66,7 @@ public final class Subprocess: Sendable {
     public let lines: AsyncStream<Line>
     private let stopWriteEnd: Int32
     private let stopped = Atomic(false)
-    private let state = Locked(Completion())
+    private let state: Locked<Completion>
 
     private struct Completion {
         var output: Output?
@@ -93,38 +93,44 @@ public final class Subprocess: Sendable {
             opened.forEach { _ = close($0) }
             throw error
         }
-        var pid: pid_t = 0
         let environment = configuration.environment.map { "\($0.key)=\($0.value)" }
-        let rc = withCStrings([configuration.executable] + [configuration.workingDirectory ?? ""]) { paths in
-            withCStringArray(configuration.arguments) { argv in
-                withCStringArray(environment) { envp in
-                    cshim_spawn(paths[0], argv, envp, configuration.workingDirectory == nil ? nil : paths[1],
-                                stdinPipe[0], stdoutPipe[1], stderrPipe[1], &pid)
+        let (lines, continuation) = AsyncStream.makeStream(of: Line.self, bufferingPolicy: .unbounded)
+        let spawned = Handoff<Result<pid_t, SubprocessError>>()
+        // Spawned on the thread that pumps its output: the child dies when the thread that
+        // spawned it ends (PR_SET_PDEATHSIG), and this thread lives until the child is reaped,
+        // where a pool thread may end at any time.
+        let state = Locked(Completion())
+        self.state = state
+        NamedThread.start("subprocess") { [stdinPipe, stdoutPipe, stderrPipe, stopPipe] in
+            var pid: pid_t = 0
+            let rc = withCStrings([configuration.executable] + [configuration.workingDirectory ?? ""]) { paths in
+                withCStringArray(configuration.arguments) { argv in
+                    withCStringArray(environment) { envp in
+                        cshim_spawn(paths[0], argv, envp, configuration.workingDirectory == nil ? nil : paths[1],
+                                    stdinPipe[0], stdoutPipe[1], stderrPipe[1], &pid)
+                    }
                 }
             }
-        }
-        // The child has its copies; the parent keeps only its own ends.
-        for fd in [stdinPipe[0], stdoutPipe[1], stderrPipe[1]] where fd >= 0 { close(fd) }
-        guard rc == 0 else {
-            for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0], stopPipe[0], stopPipe[1]] where fd >= 0 { close(fd) }
-            throw SubprocessError.spawn(configuration.executable, rc)
-        }
-        let pidfd = cshim_pidfd_open(pid)
-        guard pidfd >= 0 else {
-            let code = errno
-            kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
-            for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0], stopPipe[0], stopPipe[1]] where fd >= 0 { close(fd) }
-            throw SubprocessError.system("pidfd_open", code)
-        }
-        self.pid = pid
-        stopWriteEnd = stopPipe[1]
-        let (lines, continuation) = AsyncStream.makeStream(of: Line.self, bufferingPolicy: .unbounded)
-        self.lines = lines
-        let pump = OutputPump(pid: pid, pidfd: pidfd, stdout: stdoutPipe[0], stderr: stderrPipe[0], stop: stopPipe[0],
-                              stdin: stdinPipe[1], input: configuration.input ?? [], configuration: configuration, lines: continuation)
-        NamedThread.start("subprocess-\(pid)") { [state] in
+            // The child has its copies; the parent keeps only its own ends.
+            for fd in [stdinPipe[0], stdoutPipe[1], stderrPipe[1]] where fd >= 0 { close(fd) }
+            guard rc == 0 else {
+                for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0], stopPipe[0], stopPipe[1]] where fd >= 0 { close(fd) }
+                spawned.put(.failure(.spawn(configuration.executable, rc)))
+                return
+            }
+            let pidfd = cshim_pidfd_open(pid)
+            guard pidfd >= 0 else {
+                let code = errno
+                kill(-pid, SIGKILL)
+                var status: Int32 = 0
+                _ = waitpid(pid, &status, 0)
+                for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0], stopPipe[0], stopPipe[1]] where fd >= 0 { close(fd) }
+                spawned.put(.failure(.system("pidfd_open", code)))
+                return
+            }
+            spawned.put(.success(pid))
+            let pump = OutputPump(pid: pid, pidfd: pidfd, stdout: stdoutPipe[0], stderr: stderrPipe[0], stop: stopPipe[0],
+                                  stdin: stdinPipe[1], input: configuration.input ?? [], configuration: configuration, lines: continuation)
             let output = pump.run()
             let waiters = state.withLock { completion in
                 completion.output = output
@@ -133,6 +139,11 @@ public final class Subprocess: Sendable {
             }
             waiters.forEach { $0.resume(returning: output) }
         }
+        // A spawn takes well under a millisecond; the caller waits for its outcome as it
+        // waited for posix_spawn before.
+        self.pid = try spawned.take().get()
+        stopWriteEnd = stopPipe[1]
+        self.lines = lines
     }
 
     /// Waits for the child to end and its output to be drained.

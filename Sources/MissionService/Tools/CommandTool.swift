@@ -70,7 +70,7 @@ public struct CommandTool: MissionTool {
         let output = try await Subprocess(process).run()
         try Task.checkCancellation()
         let elapsed = ContinuousClock.now - started
-        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = elapsed.milliseconds
         try await events.progress("command", "\(program) \(output.termination) after \(milliseconds) ms; stdout \(output.stdout.count) bytes\(output.stdoutTruncated ? " (truncated)" : ""), stderr \(output.stderr.count) bytes\(output.stderrTruncated ? " (truncated)" : "")")
         guard output.termination == .exited(0) else {
             let stderr = String(decoding: output.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

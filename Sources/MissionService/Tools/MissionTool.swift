@@ -50,9 +50,34 @@ public struct ToolEvents: Sendable {
     }
 }
 
-/// An attempt that failed in a way worth saying plainly.
+/// An attempt that failed in a way worth saying plainly, and whether another attempt could
+/// do better: the executor retries only what is `transient`.
 public struct ToolError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Might succeed later (a timeout of one request, a 5xx, a dead host): retried
+        /// within `max_attempts`, no sooner than `retryAfter` when the far side said so.
+        case transient
+        /// Will fail the same way every time (a 404, a refused redirect, robots.txt): the
+        /// mission fails at once.
+        case permanent
+        /// The mission's own `max_duration_seconds` ran out, noticed by the tool through a
+        /// deadline derived from it: recorded as reason `timeout`, as if the executor's
+        /// deadline had fired.
+        case outOfTime
+    }
+
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public var kind: Kind
+    public var retryAfter: Duration?
+
+    public init(_ message: String, kind: Kind = .transient, retryAfter: Duration? = nil) {
+        self.message = message
+        self.kind = kind
+        self.retryAfter = retryAfter
+    }
+
+    public static func permanent(_ message: String) -> ToolError { ToolError(message, kind: .permanent) }
+    public static func outOfTime(_ message: String) -> ToolError { ToolError(message, kind: .outOfTime) }
+
     public var description: String { message }
 }

@@ -60,10 +60,22 @@ public enum WhiteboardReducer {
             board.attempts = update.attempt ?? board.attempts + 1
             if board.startTime == nil { board.startTime = timestamp }
         case .queued:
-            break
+            // A graceful interruption hands its attempt back: the next one reuses the number
+            // (a crash, recovered as `recovered_after_restart`, uses one up).
+            if update.reason == "interrupted" { board.attempts = max(0, (update.attempt ?? board.attempts) - 1) }
+            // What it was doing is over; say that it waits, and why.
+            if board.progress != nil { board.progress = MissionProgress(phase: "queued", message: waitingMessage(update.reason)) }
         case .completed, .failed, .cancelled:
             board.endTime = update.completedAt ?? timestamp
             if let result = update.executionResult { board.executionResult = result }
+        }
+    }
+
+    private static func waitingMessage(_ reason: String) -> String {
+        switch reason {
+        case "retry_scheduled": return "waiting to retry"
+        case "interrupted", "recovered_after_restart": return "waiting to run again after an interruption"
+        default: return "waiting to run (\(reason))"
         }
     }
 

@@ -36,7 +36,7 @@ enum ServeCommand {
         try await server.run {
             let options = settings
             let ready = started.duration(to: .now)
-            options.report("ready in \(ready.components.seconds * 1000 + ready.components.attoseconds / 1_000_000_000_000_000) ms with \(workers) workers\(options.token == nil ? "" : "; POSTs need the bearer token")")
+            options.report("ready in \(ready.milliseconds) ms with \(workers) workers\(options.token == nil ? "" : "; POSTs need the bearer token")")
             Console.out("listening on http://\(Self.urlHost(options.http.host)):\(server.port)")
             for await signal in signals {
                 options.report("\(ProcessSignals.name(signal)): stopping; new requests get 503, running missions have \(grace) s to finish")

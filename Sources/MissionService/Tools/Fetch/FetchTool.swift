@@ -44,23 +44,31 @@ public struct FetchTool: MissionTool {
         while let url = crawl.next(), pages.count < request.constraints.maxPages, Date() < deadline {
             try Task.checkCancellation()
             let isStart = starts.contains(url)
+            // Set when this request's wait is cut short by the mission's own deadline.
+            var limitedByDeadline = false
             do {
                 let timeout = min(configuration.requestTimeout, deadline.timeIntervalSinceNow)
+                limitedByDeadline = timeout < configuration.requestTimeout
                 let origin = FetchScope.origin(url)
                 if robots[origin] == nil {
                     do {
                         robots[origin] = try await robotsTxt(for: url, fetcher: fetcher, timeout: timeout)
                     } catch let failure as PageFetcher.Failure {
-                        throw ToolError("\(url.absoluteString): its robots.txt could not be read (\(failure))")
+                        throw Self.classify(failure, limitedByDeadline: limitedByDeadline, "\(url.absoluteString): its robots.txt could not be read (\(failure))")
                     }
                 }
                 let path = url.path.isEmpty ? "/" : url.path + (url.query.map { "?" + $0 } ?? "")
-                guard robots[origin]!.allows(path: path) else { throw ToolError("\(url.absoluteString): disallowed by robots.txt") }
-                let fetched = try await fetcher.fetch(url, timeout: timeout)
-                guard (200..<300).contains(fetched.status) else { throw ToolError("\(url.absoluteString): HTTP \(fetched.status)") }
+                guard robots[origin]!.allows(path: path) else { throw ToolError.permanent("\(url.absoluteString): disallowed by robots.txt") }
+                let fetched: PageFetcher.Page
+                do {
+                    fetched = try await fetcher.fetch(url, timeout: timeout)
+                } catch let failure as PageFetcher.Failure {
+                    throw Self.classify(failure, limitedByDeadline: limitedByDeadline, failure.description)
+                }
+                guard (200..<300).contains(fetched.status) else { throw Self.statusFailure(url, fetched) }
                 let type = fetched.contentType?.lowercased() ?? "text/html"
                 guard type.hasPrefix("text/html") || type.hasPrefix("application/xhtml") || type.hasPrefix("text/plain") else {
-                    throw ToolError("\(url.absoluteString): content type \(type) is not HTML or text")
+                    throw ToolError.permanent("\(url.absoluteString): content type \(type) is not HTML or text")
                 }
                 let text = String(decoding: fetched.body, as: UTF8.self)
                 let page = type.hasPrefix("text/plain")
@@ -73,12 +81,12 @@ public struct FetchTool: MissionTool {
                                           metadata: ["title": .string(page.title), "status": .int(fetched.status), "bytes": .int(fetched.body.count)])
                 crawl.add(page.links.filter(scope.allows).map(Self.normalised))
             } catch let error where !(error is CancellationError) {
-                let reason = (error as? ToolError)?.message ?? String(describing: error)
-                if isStart { throw ToolError(reason) }
-                try await events.progress("skip", reason)
+                let failure = (error as? ToolError) ?? ToolError(String(describing: error))
+                if isStart { throw failure }
+                try await events.progress("skip", failure.message)
             }
         }
-        guard !pages.isEmpty else { throw ToolError("no page could be fetched before the deadline") }
+        guard !pages.isEmpty else { throw ToolError.outOfTime("no page could be fetched before the deadline") }
         let answer = pages.map { entry in
             "- \(entry.page.title.isEmpty ? "(untitled)" : entry.page.title) (\(entry.url.absoluteString)): \(entry.page.firstWords(configuration.firstWords))"
         }.joined(separator: "\n")
@@ -96,6 +104,27 @@ public struct FetchTool: MissionTool {
         case 200..<300: return RobotsTxt(parsing: String(decoding: fetched.body.prefix(500 << 10), as: UTF8.self))
         case 400..<500: return .allowAll
         default: return .disallowAll
+        }
+    }
+
+    /// A status that another attempt could change (408, 429, 5xx: the server's trouble, or
+    /// ours with its rate) is transient, after its `Retry-After` when it gave one in seconds;
+    /// any other (404, 410, 403, …) is the same next time.
+    static func statusFailure(_ url: URL, _ page: PageFetcher.Page) -> ToolError {
+        let message = "\(url.absoluteString): HTTP \(page.status)"
+        guard page.status == 408 || page.status == 429 || page.status >= 500 else { return .permanent(message) }
+        let retryAfter = page.retryAfter.flatMap { Int($0.trimmed(while: \.isWhitespace)) }.map { Duration.seconds(max($0, 0)) }
+        return ToolError(message, retryAfter: retryAfter)
+    }
+
+    /// A refused redirect is refused again next time; a request that went unanswered only
+    /// because the mission's time ran out is the mission's timeout; other transport
+    /// failures (a dead host, a reset) may pass.
+    static func classify(_ failure: PageFetcher.Failure, limitedByDeadline: Bool, _ message: String) -> ToolError {
+        switch failure {
+        case .redirectRefused: return .permanent(message)
+        case .timedOut where limitedByDeadline: return .outOfTime(message)
+        case .timedOut, .transport: return ToolError(message)
         }
     }
 

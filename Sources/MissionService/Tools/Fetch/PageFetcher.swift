@@ -13,16 +13,21 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         var contentType: String?
         var body: [UInt8]
         var truncated: Bool
+        /// The `Retry-After` header of a 429 or 503, as sent.
+        var retryAfter: String? = nil
     }
 
     enum Failure: Error, CustomStringConvertible {
         case redirectRefused(from: URL, to: URL)
         case transport(URL, String)
+        /// No answer within the time given (seconds).
+        case timedOut(URL, TimeInterval)
 
         var description: String {
             switch self {
             case .redirectRefused(let from, let to): return "\(from.absoluteString) redirects to \(to.absoluteString), outside the allowed domains: not followed"
             case .transport(let url, let reason): return "\(url.absoluteString): \(reason)"
+            case .timedOut(let url, let seconds): return "\(url.absoluteString): no answer within \(String(format: "%.1f", seconds)) s"
             }
         }
     }
@@ -61,7 +66,7 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             group.addTask { try await self.request(url, timeout: timeout) }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
-                throw Failure.transport(url, "no answer within \(String(format: "%.1f", timeout)) s")
+                throw Failure.timedOut(url, timeout)
             }
             defer { group.cancelAll() }
             return try await group.next()!
@@ -117,6 +122,7 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let response = task.response as? HTTPURLResponse
         state.continuation.resume(returning: Page(url: response?.url ?? state.requested, status: response?.statusCode ?? 0,
                                                   contentType: response?.value(forHTTPHeaderField: "Content-Type"),
-                                                  body: state.body, truncated: state.truncated))
+                                                  body: state.body, truncated: state.truncated,
+                                                  retryAfter: response?.value(forHTTPHeaderField: "Retry-After")))
     }
 }
