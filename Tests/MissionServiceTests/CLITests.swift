@@ -109,6 +109,61 @@ import Testing
         #expect(run.stderr.contains("missions.jsonl:2: corrupt record"))
     }
 
+    @Test func repair_keeps_every_good_record_at_its_seq_around_damage_and_a_removed_line() async throws {
+        let dir = TemporaryDirectory()
+        for word in ["one", "two", "three"] { _ = try await ChildProcess.run(["run", word, "--data", dir.path]) }
+        let original = dir.lines("missions.jsonl")
+        #expect(original.count == 15)
+        // Line 2 damaged in place; line 7 removed by hand (every later record is off by one).
+        var damaged = original
+        damaged[1] = "{not json"
+        damaged.remove(at: 6)
+        dir.write("missions.jsonl", damaged.joined(separator: "\n") + "\n")
+        let refused = try await ChildProcess.run(["run", "four", "--data", dir.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("missions.jsonl:2: corrupt record") && refused.stderr.contains("`mission repair`"))
+        let verify = try await ChildProcess.run(["verify", "--data", dir.path])
+        #expect(verify.stdout.contains("`mission repair`"))
+
+        let repair = try await ChildProcess.run(["repair", "--data", dir.path, "--json"])
+        #expect(repair.status == 0, "\(repair.stderr)")
+        let report = parse(repair.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["logs"]!.arrayValue![0].objectValue!
+        #expect(report["replaced"] == .array([.int(2)]))
+        #expect(report["filled"] == .array([.int(7)]))
+        let kept = try #require(report["original"]?.stringValue)
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == damaged.joined(separator: "\n") + "\n")
+        let repaired = dir.lines("missions.jsonl")
+        #expect(repaired.count == original.count)
+        for (index, line) in original.enumerated() where index != 1 && index != 6 { #expect(repaired[index] == line) }
+        for index in [1, 6] {
+            let placeholder = parse(repaired[index])
+            #expect(placeholder["seq"] == .int(index + 1))
+            #expect(placeholder["event_type"] == .string("record_lost"))
+        }
+        let after = try await ChildProcess.run(["verify", "--data", dir.path])
+        #expect(after.status == 0, "\(after.stdout)")
+        #expect(after.stdout.contains("3 missions") && after.stdout.contains("2 record_lost placeholders"))
+        // The service opens it again and goes on from the next seq.
+        #expect(try await ChildProcess.run(["run", "four", "--data", dir.path]).status == 0)
+        #expect(parse(dir.lines("missions.jsonl")[15])["seq"] == .int(16))
+        // A sound log is left alone.
+        let again = try await ChildProcess.run(["repair", "--data", dir.path])
+        #expect(again.stdout.contains("nothing to repair"))
+    }
+
+    @Test func reading_commands_refuse_a_data_directory_that_does_not_exist() async throws {
+        let missing = TemporaryDirectory().file("no-such-dir")
+        for command in [["verify"], ["list"], ["tail"], ["whiteboard", "m-x"], ["repair"]] {
+            let result = try await ChildProcess.run(command + ["--data", missing])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr.contains("no data directory at \(missing)"), "\(command): \(result.stderr)")
+        }
+        let empty = TemporaryDirectory()
+        #expect(try await ChildProcess.run(["verify", "--data", empty.path]).status == 0)
+        let version = try await ChildProcess.run(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("mission \(MissionCommands.version)"))
+    }
+
     @Test func verify_finds_illegal_transitions() async throws {
         let dir = TemporaryDirectory()
         _ = try await ChildProcess.run(["run", "done", "--data", dir.path])

@@ -5,7 +5,7 @@ public enum DataDirectoryError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .busy(let path):
-            return "another mission process (e.g. `mission serve`) is writing to \(path); stop it first, or use another --data directory"
+            return "another mission process (e.g. `mission serve`) is writing to \(path); stop it first, use another --data directory, or ask the running server with --server URL"
         case .cannotCreate(let path, let reason):
             return "cannot create \(path): \(reason); check the --data path and its permissions"
         }

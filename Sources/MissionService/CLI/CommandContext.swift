@@ -11,6 +11,18 @@ struct CommandContext: Sendable {
 
     var json: Bool { parsed.has("--json") }
 
+    /// The data directory for a command that only reads or repairs: it must exist (an empty
+    /// one is fine), or the user named the wrong place.
+    func existingDirectory() throws -> DataDirectory {
+        let directory = self.directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw CommandFailure("no data directory at \(directory.path); give the right one with --data DIR (or $\(DataDirectory.environmentVariable))")
+        }
+        guard isDirectory.boolValue else { throw CommandFailure("\(directory.path) is not a directory; --data names the data directory") }
+        return directory
+    }
+
     /// The server named by `--server`, if any (its token from `--token` or $MISSION_TOKEN).
     func server() throws -> ServerClient? {
         guard let url = parsed.value("--server") else { return nil }
@@ -23,6 +35,7 @@ struct CommandContext: Sendable {
 
     /// The missions store, read-only: for commands that only look.
     func readStore() throws -> MissionStore? {
+        let directory = try existingDirectory()
         guard FileManager.default.fileExists(atPath: directory.missionsPath) else { return nil }
         return try Checkpoint.openStore(directory, mode: .readOnly).0
     }

@@ -2,6 +2,10 @@
 public enum MissionCommandLine {
     public static func main(_ arguments: [String], environment: [String: String]) async -> Int32 {
         Console.configure()
+        if arguments == ["--version"] || arguments == ["version"] {
+            Console.out("mission \(MissionCommands.version)")
+            return ExitStatus.success
+        }
         let parser = MissionCommands.parser
         let parsed: ArgumentParser.Parsed
         do {
@@ -28,6 +32,7 @@ public enum MissionCommandLine {
             case "tail": return try await TailCommand.execute(context)
             case "cancel": return try await CancelCommand.execute(context)
             case "verify": return try VerifyCommand.execute(context)
+            case "repair": return try RepairCommand.execute(context)
             default: return usageError(ArgumentError.unknownCommand(parsed.command))
             }
         } catch let error as ArgumentError {

@@ -1,5 +1,8 @@
 /// The table of `mission` commands and their options (CONTRACT §6).
 public enum MissionCommands {
+    /// What `mission --version` prints.
+    public static let version = "0.10.0"
+
     static let data = ArgumentParser.Option.value("--data", "DIR", "Data directory (default ./data, or $MISSION_DATA_DIR).")
     static let json = ArgumentParser.Option.flag("--json", "Print JSON instead of text.")
     static let allowCommand = ArgumentParser.Option.value("--allow-command", "PROGRAM", "Let command missions run PROGRAM (a name on PATH or a path).", repeatable: true)
@@ -67,5 +70,8 @@ public enum MissionCommands {
         .init(name: "verify", summary: "Check both logs: JSON, seq, legal status transitions, torn tail.",
               options: [.flag("--repair", "Set a torn last line aside (the only repair ever made)."), data, json],
               details: "Exit status 0 when both logs are sound, 1 when a problem was found (each is listed)."),
+        .init(name: "repair", summary: "Rewrite a damaged log, keeping every good record at its seq (the service stopped).",
+              options: [data, json],
+              details: "Each damaged line becomes a record_lost placeholder with the same seq, so that every later record\nkeeps its seq; so does a seq no line holds (a line removed by hand). A record whose seq was already\ntaken, and a torn last line, are left out. The new log replaces the old by rename; the original is\nkept beside it as FILE.before-repair-TIME. The checkpoint is removed (the log is replayed once).\nRefuses while another process (a `mission serve`) holds the data directory."),
     ])
 }

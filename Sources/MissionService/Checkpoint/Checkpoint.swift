@@ -118,12 +118,7 @@ public enum Checkpoint {
         _ = unlink(temporary)
         try LogFile.appendSynced(bytes, to: temporary, syncEvery: syncChunkBytes)
         guard rename(temporary, path) == 0 else { throw LogError.io(path: path, operation: "rename", errno: errno) }
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
+        LogFile.syncDirectory(of: path)
         store.board.checkpointed(CheckpointLayout(epoch: sealed.epoch, fileSize: bytes.count, trailer: trailer, segments: segments))
         return Written(seq: sealed.seq, segments: segments.count, copiedSegments: copied)
     }

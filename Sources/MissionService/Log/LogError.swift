@@ -16,7 +16,7 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .io(let path, let operation, let code):
             return "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))"
         case .corruptLine(let path, let line, let reason):
-            return "\(path):\(line): corrupt record (\(reason)); the log is damaged before its last line, so nothing was changed. Inspect that line, then fix or remove it by hand; `mission verify` lists every problem"
+            return "\(path):\(line): corrupt record (\(reason)); the log is damaged before its last line, so nothing was changed. `mission verify` lists every problem; with the service stopped, `mission repair` writes a new log that keeps every good record at its seq (the original is kept beside it)"
         case .readOnly(let path):
             return "\(path) is open read-only"
         case .closed(let path):

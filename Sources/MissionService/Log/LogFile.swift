@@ -66,6 +66,16 @@ struct LogFile: Sendable {
         _ = Glibc.close(fd)
     }
 
+    /// Syncs the directory holding `path`, so that a rename into it survives a crash.
+    static func syncDirectory(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let fd = Glibc.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = Glibc.close(fd)
+    }
+
     /// Appends `bytes` to the file at `path` and syncs it (used for `.torn` side files).
     /// `syncEvery`: sync after each so many bytes, not only at the end. One sync of a large
     /// file holds the disk long enough to stall the logs' own syncs (ext4 commits the journal

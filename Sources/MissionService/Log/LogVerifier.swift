@@ -16,6 +16,8 @@ public struct LogVerifier {
         public var missions = 0
         public var problems: [Problem] = []
         public var tornBytes = 0
+        /// Placeholders left by `mission repair` where a damaged record was.
+        public var lost = 0
         public var isSound: Bool { problems.isEmpty && tornBytes == 0 }
     }
 
@@ -36,6 +38,10 @@ public struct LogVerifier {
                 record = try JSONLLog.parseLine(bytes, lineNumber: line, path: path)
             } catch let error as LogError {
                 if case .corruptLine(_, _, let reason) = error { problem(line, reason) } else { problem(line, error.description) }
+                return
+            }
+            if record[kind == .missions ? "event_type" : "signal_type"] == .string(LogRepair.lostType) {
+                report.lost += 1
                 return
             }
             switch kind {

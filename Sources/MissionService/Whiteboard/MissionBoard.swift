@@ -66,6 +66,11 @@ public final class MissionBoard: Sendable {
     }
 
     private static func apply(seq: Int, record: JSONObject, to state: inout State) {
+        // A placeholder for a damaged record (`mission repair`): it holds a seq, nothing else.
+        if record["event_type"] == .string(LogRepair.lostType) {
+            state.appliedSeq = max(state.appliedSeq, seq)
+            return
+        }
         do {
             apply(try MissionEvent(record: record, seq: seq), to: &state)
         } catch {

@@ -9,7 +9,8 @@ enum TailCommand {
             throw ArgumentError.unexpectedArgument(command: "tail", argument: which)
         }
         if let server = try context.server() { return try await executeRemote(context, server: server, which: which) }
-        let path = which == "missions" ? context.directory.missionsPath : context.directory.signalsPath
+        let directory = try context.existingDirectory()
+        let path = which == "missions" ? directory.missionsPath : directory.signalsPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("no log at \(path) yet; pass --data DIR if the service uses another directory")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 enum VerifyCommand {
     static func execute(_ context: CommandContext) throws -> Int32 {
-        let directory = context.directory
+        let directory = try context.existingDirectory()
         var sound = true
         var reports: [JSONValue] = []
         for (path, kind) in [(directory.missionsPath, LogVerifier.Kind.missions), (directory.signalsPath, .signals)] {
@@ -34,10 +34,14 @@ enum VerifyCommand {
             Console.out("\(path): \(noun)" + (report.isSound ? ", sound" : ""))
             if repaired { Console.out("  torn last line set aside in \(path).torn") }
             for problem in report.problems { Console.out("  \(problem)") }
+            if report.lost > 0 { Console.out("  \(report.lost) record_lost placeholders, left by `mission repair` where damaged records were") }
             if report.problems.count == LogVerifier.maxProblemsListed { Console.out("  (only the first \(LogVerifier.maxProblemsListed) problems are listed)") }
             if report.tornBytes > 0 {
                 Console.out("  torn last line of \(report.tornBytes) bytes (a write cut off by a crash, never acknowledged)"
-                            + (report.problems.isEmpty ? "; `mission verify --repair` sets it aside" : "; fix the problems above first"))
+                            + (report.problems.isEmpty ? "; `mission verify --repair` sets it aside" : ""))
+            }
+            if !report.problems.isEmpty {
+                Console.out("  with the service stopped, `mission repair` writes a new log keeping every good record at its seq")
             }
         }
         if context.json { Console.out(JSONWriter.string(.object(["sound": .bool(sound), "logs": .array(reports)]))) }
