@@ -6,6 +6,9 @@ public final class MissionRuntime: Sendable {
         public var executor = MissionExecutor.Configuration()
         public var tools = ToolRegistry()
         public var useCheckpoint = true
+        /// Whether each checkpoint written is reported (a server's log wants it; the output of
+        /// `mission run` does not). A failure to write one is reported either way.
+        public var reportCheckpoints = true
         /// Missions that may wait to run at once; past it new ones are refused (`ExecutionQueue.Full`).
         public var maxQueued = ExecutionQueue.defaultCapacity
 
@@ -23,6 +26,7 @@ public final class MissionRuntime: Sendable {
     public let openReport: OpenReport
     private let lock: DirectoryLock
     private let report: @Sendable (String) -> Void
+    private let reportCheckpoints: Bool
 
     public struct OpenReport: Sendable {
         public var missionsRecords: Int
@@ -45,6 +49,7 @@ public final class MissionRuntime: Sendable {
         self.store = store
         signals = SignalLog(log: signalsLog)
         report = options.executor.report
+        reportCheckpoints = options.reportCheckpoints
         queue = ExecutionQueue(capacity: options.maxQueued)
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
@@ -155,8 +160,8 @@ public final class MissionRuntime: Sendable {
         do {
             let started = EventLoop.now()
             guard let written = try Checkpoint.write(store, to: directory.checkpointPath) else { return nil }
-            report("checkpoint at seq \(written.seq) written in \((EventLoop.now() - started) / 1_000_000) ms "
-                   + "(\(written.copiedSegments) of \(written.segments) segments copied unchanged)")
+            if reportCheckpoints { report("checkpoint at seq \(written.seq) written in \((EventLoop.now() - started) / 1_000_000) ms "
+                   + "(\(written.copiedSegments) of \(written.segments) segments copied unchanged)") }
             return written.seq
         } catch {
             report("checkpoint not written (the next start replays more of the log): \(error)")

@@ -56,7 +56,10 @@ struct ServerClient: Sendable {
         guard (200..<300).contains(status) else {
             let error = json.objectValue?["error"]?.objectValue
             let code = error?["code"]?.stringValue ?? "http_\(status)"
-            throw CommandFailure("the server answered \(status) \(code): \(error?["message"]?.stringValue ?? String(decoding: data.prefix(300), as: UTF8.self))")
+            let hint = status != 401 ? "" : token == nil
+                ? " (this server needs a token: give it with --token T or $MISSION_TOKEN)"
+                : " (the token given with --token or $MISSION_TOKEN is not this server's)"
+            throw CommandFailure("the server answered \(status) \(code): \(error?["message"]?.stringValue ?? String(decoding: data.prefix(300), as: UTF8.self))\(hint)")
         }
         return (status, json)
     }

@@ -2,7 +2,12 @@ enum CancelCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let id = context.parsed.arguments[0]
         if let server = try context.server() {
-            context.printJSON(try await server.request("POST", "/api/missions/\(id)/cancel").body)
+            let board = try await server.request("POST", "/api/missions/\(id)/cancel").body
+            if context.json {
+                context.printJSON(board)
+            } else {
+                Console.out("mission \(id) is \(board.objectValue?["status"]?.stringValue ?? "cancelled")")
+            }
             return ExitStatus.success
         }
         var options = MissionRuntime.Options(dataDirectory: context.directory)
@@ -18,7 +23,11 @@ enum CancelCommand {
         await runtime.close()
         switch outcome {
         case .cancelled(let board):
-            context.printWhiteboard(board)
+            if context.json {
+                context.printWhiteboard(board)
+            } else {
+                Console.out("mission \(id) is \(board.status.rawValue)")
+            }
             return ExitStatus.success
         case .alreadyTerminal(let board):
             throw CommandFailure("mission \(id) is already \(board.status.rawValue); nothing to cancel")

@@ -11,6 +11,7 @@ enum RunCommand {
         // Handlers first: a Ctrl-C that comes as soon as output appears must find them.
         let signals = ProcessSignals.stream()
         var options = MissionRuntime.Options(dataDirectory: context.directory)
+        options.reportCheckpoints = false
         options.tools = try ToolRegistry.standard(allowCommands: context.parsed.all("--allow-command"), agent: context.parsed.value("--agent"))
         options.executor.workers = 1
         options.executor.report = { Console.err($0) }

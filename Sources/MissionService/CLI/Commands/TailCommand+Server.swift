@@ -27,8 +27,7 @@ extension TailCommand {
             start = (shown.first?["seq"]?.intValue).map { $0 - 1 } ?? 0
         }
         let port = server.base.port ?? 80
-        var headers: [String: String] = [:]
-        if let token = server.token { headers["Authorization"] = "Bearer \(token)" }
+        let headers: [String: String] = server.token.map { ["Authorization": "Bearer \($0)"] } ?? [:]
         let loop = try EventLoop()
         defer { loop.stop() }
         let client = try await WebSocketClient.connect(host: host, port: port, target: "/ws", headers: headers, loop: loop)
@@ -45,29 +44,86 @@ extension TailCommand {
             await client.close()
             return ExitStatus.success
         }
-        try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string(room), "since": .int(first)])))
         let signals = ProcessSignals.stream()
         let last = end
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let printed = Locked(first)
+        let outcome: Int32 = try await withThrowingTaskGroup(of: Int32.self) { group in
             group.addTask {
                 for await _ in signals { break }
+                return ExitStatus.success
             }
-            group.addTask {
-                var printed = first
+            group.addTask { [client] in
+                var connection: WebSocketClient? = client
+                var lostAt: ContinuousClock.Instant?
+                var backoff = Self.reconnectBackoff
                 while true {
-                    guard case .text(let text) = try await client.receive() else { return }
-                    guard let entry = Self.entry(fromEvent: text), entry.seq > printed else { continue }
-                    show(entry)
-                    printed = entry.seq
-                    if !follow && printed >= last { return }
+                    do {
+                        let current: WebSocketClient
+                        if let open = connection {
+                            current = open
+                            connection = nil
+                        } else {
+                            current = try await WebSocketClient.connect(host: host, port: port, target: "/ws", headers: headers, loop: loop)
+                            Console.err("mission tail: reconnected to \(server.base.absoluteString); resuming after seq \(printed.withLock { $0 })")
+                        }
+                        lostAt = nil
+                        backoff = Self.reconnectBackoff
+                        do {
+                            try await Self.stream(current, room: room, printed: printed, until: follow ? nil : last, show: show)
+                        } catch {
+                            await current.close()
+                            throw error
+                        }
+                        await current.close()
+                        return ExitStatus.success
+                    } catch {
+                        // Without --follow there is nothing to resume; with it, the protocol
+                        // resumes from the last seq printed, without loss or repeat.
+                        guard follow, !(error is CancellationError) else { throw error }
+                        let now = ContinuousClock.now
+                        if lostAt == nil {
+                            lostAt = now
+                            Console.err("mission tail: lost \(server.base.absoluteString) (\(error)); reconnecting for up to \(Self.reconnectLimit.milliseconds / 1000) s")
+                        }
+                        guard now - lostAt! < Self.reconnectLimit else {
+                            throw CommandFailure("\(server.base.absoluteString) went away and did not come back within \(Self.reconnectLimit.milliseconds / 1000) s (last seq printed: \(printed.withLock { $0 }))")
+                        }
+                        try await Task.sleep(for: backoff)
+                        backoff = min(backoff * 2, Self.maxReconnectBackoff)
+                    }
                 }
             }
-            _ = try await group.next()
+            let first = try await group.next()!
             group.cancelAll()
+            return first
         }
-        await client.close()
-        return ExitStatus.success
+        return outcome
     }
+
+    /// Subscribes from the last seq printed and prints the room's records until seq `until`
+    /// (nil: for ever); throws when the connection ends first.
+    private static func stream(_ client: WebSocketClient, room: String, printed: Locked<Int>, until last: Int?,
+                               show: @Sendable (LogEntry) -> Void) async throws {
+        try await client.send(JSONWriter.string(.object(["op": .string("subscribe"), "room": .string(room),
+                                                         "since": .int(printed.withLock { $0 })])))
+        while true {
+            switch try await client.receive() {
+            case .closed(let code, let reason):
+                throw CommandFailure("the server closed the WebSocket (\(code.map(String.init) ?? "no code"))\(reason.isEmpty ? "" : ": \(reason)")")
+            case .text(let text):
+                guard let entry = entry(fromEvent: text), entry.seq > printed.withLock({ $0 }) else { continue }
+                show(entry)
+                printed.withLock { $0 = entry.seq }
+                if let last, entry.seq >= last { return }
+            }
+        }
+    }
+
+    /// How long `tail --server --follow` keeps trying to reach a server that went away, and
+    /// the waits between tries (doubling).
+    static let reconnectLimit: Duration = .seconds(60)
+    static let reconnectBackoff: Duration = .milliseconds(200)
+    static let maxReconnectBackoff: Duration = .seconds(5)
 
     /// The record of an `event` message, with its line exactly as stored (the server splices
     /// the stored line in after `"event":`).
