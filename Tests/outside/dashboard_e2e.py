@@ -2,15 +2,21 @@
 """The dashboard in a real browser (headless Chromium through Selenium): chat makes a mission
 that appears and completes without a reload; a server restart is survived, and missions made
 while it was down show up; the time-travel slider shows an earlier status; the page holds
-its Content-Security-Policy (the browser logs no violation).
+its Content-Security-Policy (the browser logs no violation). A page of another origin can
+neither create a mission nor open the WebSocket, and a DNS-rebinding name is refused.
 
     dashboard_e2e.py path/to/mission [--screenshot docs/dashboard.png]"""
+import functools
+import http.server
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -42,7 +48,9 @@ def stop(process):
 
 def browser():
     options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900"):
+    # rebind.test resolves to 127.0.0.1, as an attacker's DNS would after a rebinding.
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
+                     "--host-resolver-rules=MAP rebind.test 127.0.0.1"):
         options.add_argument(argument)
     options.binary_location = "/usr/bin/chromium"
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -54,6 +62,53 @@ def row_status(driver, description):
         if row.find_element(By.CSS_SELECTOR, ".description").text.endswith(": " + description):
             return row.get_attribute("data-status")
     return None
+
+
+ATTACK_PAGE = """<!doctype html><title>attack</title><p id="out">running</p><script>
+const target = "127.0.0.1:%d";
+const results = {};
+fetch("http://" + target + "/api/missions", {method: "POST", headers: {"Content-Type": "text/plain"},
+      body: JSON.stringify({objective: {type: "echo", description: "drive-by"}})})
+  .then(r => { results.post = "status " + r.status; }, e => { results.post = "error"; })
+  .finally(() => {
+    const ws = new WebSocket("ws://" + target + "/ws");
+    ws.onopen = () => { results.ws = "open"; ws.close(); };
+    ws.onmessage = (m) => { results.ws_message = m.data; };
+    ws.onclose = () => { results.ws = results.ws || "refused";
+                         document.getElementById("out").textContent = JSON.stringify(results); };
+  });
+</script>"""
+
+
+def missions_total(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/missions?limit=1") as response:
+        return json.load(response)["total"]
+
+
+def foreign_origin_checks(driver, port):
+    """A page served from another origin (another port of 127.0.0.1) tries to drive the server."""
+    page_dir = tempfile.mkdtemp(prefix="mission-attack-")
+    with open(os.path.join(page_dir, "index.html"), "w") as f:
+        f.write(ATTACK_PAGE % port)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=page_dir)
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        before = missions_total(port)
+        driver.get(f"http://127.0.0.1:{site.server_address[1]}/")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "out").text != "running")
+        results = json.loads(driver.find_element(By.ID, "out").text)
+        check("a foreign page's POST creates no mission", missions_total(port) == before, results)
+        check("a foreign page's WebSocket never opens nor reads a message", results.get("ws") == "refused" and "ws_message" not in results, results)
+        driver.get(f"http://rebind.test:{port}/api/missions")
+        check("a DNS-rebinding name gets 421 misdirected_request", "misdirected_request" in driver.page_source, driver.page_source[:300])
+    finally:
+        site.shutdown()
+        subprocess.run(["rm", "-rf", page_dir])
 
 
 def main():
@@ -105,6 +160,7 @@ def main():
         if SCREENSHOT:
             driver.find_element(By.ID, "status-filter").send_keys(Keys.HOME)
             driver.save_screenshot(SCREENSHOT)
+        foreign_origin_checks(driver, port)
         print("all dashboard checks passed")
     finally:
         driver.quit()

@@ -6,6 +6,7 @@ way a client is told of a change. Runs the real binary: http_suite.py path/to/mi
 Exits non-zero on the first failed check; prints one line per check."""
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -141,20 +142,20 @@ def main():
     check("metrics count requests by route and status", 'mission_http_requests_total{route="/chat/integrated",method="POST",status="202"}' in metrics)
 
     # Raw sockets: pipelining, limits, smuggling.
-    pipelined = b"".join(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" for _ in range(9)) + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    pipelined = b"".join(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n" for _ in range(9)) + b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
     data = raw(port, pipelined)
     check("10 pipelined requests get 10 answers in order", statuses(data) == [200] * 10, data[:200])
-    data = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (40 << 10) + b"\r\n\r\n")
+    data = raw(port, b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * (40 << 10) + b"\r\n\r\n")
     check("headers over 32 KiB → 431 and close", statuses(data) == [431] and b"Connection: close" in data)
-    data = raw(port, b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
+    data = raw(port, b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000000\r\n\r\n")
     check("a body over 1 MiB → 413 before it is sent", statuses(data) == [413])
     smuggles = {
-        "Content-Length with Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-        "two different Content-Lengths": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-        "an obfuscated Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-        "a space before the colon": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length : 4\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-        "an obs-folded header": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n",
-        "a bare LF inside chunk data": b"POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n0\r\n\r\n",
+        "Content-Length with Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "two different Content-Lengths": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "an obfuscated Transfer-Encoding": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a space before the colon": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length : 4\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "an obs-folded header": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nX-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n",
+        "a bare LF inside chunk data": b"POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n0\r\n\r\n",
         "no Host in HTTP/1.1": b"GET /health HTTP/1.1\r\n\r\n",
     }
     for name, payload in smuggles.items():
@@ -168,7 +169,7 @@ def main():
     for n in range(300):
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         if n % 3 == 0:
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
         idle.append(s)
     started = time.monotonic()
     response = requests.get(f"{base}/health", timeout=10)
@@ -183,6 +184,8 @@ def main():
     code, log = server.stop()
     check("SIGTERM exits 0 after a graceful stop", code == 0 and "stopped; logs synced" in log, log[-500:])
     check("the access log names requests, never the Authorization header", "POST /chat/integrated 202" in log and "Bearer" not in log)
+    check("each access-log line carries a timestamp and the client's address",
+          re.search(r"mission serve: 20\d\d-\d\d-\d\dT[\d:.]+Z 127\.0\.0\.1:\d+ POST /chat/integrated 202", log) is not None, log[-500:])
 
     # Out of descriptors: the server cannot accept more, and takes the next client as soon as
     # one of its connections closes.
@@ -192,7 +195,7 @@ def main():
         s = socket.create_connection(("127.0.0.1", starved.port), timeout=10)
         held.append(s)
     waiting = socket.create_connection(("127.0.0.1", starved.port), timeout=10)
-    waiting.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    waiting.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     waiting.settimeout(1)
     try:
         early = waiting.recv(100)
@@ -234,6 +237,27 @@ def main():
         refused = subprocess.run([MISSION, "serve", "--host", "0.0.0.0", "--port", "0", "--data", data], capture_output=True, text=True, timeout=30,
                                  env={k: v for k, v in os.environ.items() if k != "MISSION_TOKEN"})
     check("a non-loopback host without a token refuses to start", refused.returncode != 0 and "--insecure" in refused.stderr, refused.stderr)
+
+    # Browsers (CONTRACT §4): a foreign Origin is 403 and changes nothing; a foreign Host is 421;
+    # curl without Origin is unaffected; an admitted origin gets CORS answers.
+    guarded = Server("--allow-origin", "http://app.example:3000")
+    drive_by = ["-X", "POST", "-H", "Content-Type: text/plain", "--data", json.dumps({"objective": {"type": "echo", "description": "drive-by"}})]
+    result = curl("-i", *drive_by, "-H", "Origin: http://attacker.example", f"{guarded.url}/api/missions")
+    check("a POST from a foreign page is 403 forbidden_origin", result.stdout.startswith("HTTP/1.1 403") and "forbidden_origin" in result.stdout, result.stdout[:300])
+    result = curl("-i", "-H", "Host: attacker.example", f"{guarded.url}/api/missions")
+    check("a request for another host name is 421 misdirected_request", result.stdout.startswith("HTTP/1.1 421") and "misdirected_request" in result.stdout, result.stdout[:300])
+    result = curl("-i", "-H", "Origin: http://attacker.example", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade",
+                  "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Version: 13", f"{guarded.url}/ws")
+    check("a WebSocket upgrade from a foreign page is 403", result.stdout.startswith("HTTP/1.1 403"), result.stdout[:300])
+    check("none of them created a mission", requests.get(f"{guarded.url}/api/missions").json()["total"] == 0)
+    result = curl("-i", "-X", "OPTIONS", "-H", "Origin: http://app.example:3000", "-H", "Access-Control-Request-Method: POST", f"{guarded.url}/api/missions")
+    check("an admitted origin's preflight is 204 with CORS headers",
+          result.stdout.startswith("HTTP/1.1 204") and "access-control-allow-origin: http://app.example:3000" in result.stdout.lower(), result.stdout[:400])
+    result = curl("-i", *drive_by, "-H", "Origin: http://app.example:3000", f"{guarded.url}/api/missions")
+    check("an admitted origin's POST is 202", result.stdout.startswith("HTTP/1.1 202"), result.stdout[:300])
+    result = curl("-i", *drive_by[:-2], "--data", json.dumps({"objective": {"type": "echo", "description": "curl"}}), f"{guarded.url}/api/missions")
+    check("curl without Origin is unaffected", result.stdout.startswith("HTTP/1.1 202"), result.stdout[:300])
+    guarded.stop()
     print(f"all {CHECKS} HTTP checks passed")
 
 

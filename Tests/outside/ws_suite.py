@@ -174,7 +174,7 @@ def raw_checks(port):
         got = raw_session(port, frames)
         check(f"raw: {name}", got == code, f"got {got}")
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 12\r\n\r\n")
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 12\r\n\r\n")
         answer = s.recv(4096)
     check("raw: a wrong version gets 426 with Sec-WebSocket-Version: 13", answer.startswith(b"HTTP/1.1 426") and b"Sec-WebSocket-Version: 13" in answer)
 

@@ -4,6 +4,8 @@ public final class MissionAPI: HTTPResponder {
     public struct Configuration: Sendable {
         /// When set, every POST needs `Authorization: Bearer <token>`; reads stay open.
         public var token: BearerToken?
+        /// Whose pages get CORS answers (the refusals themselves come before the API).
+        public var browserGuard: BrowserGuard?
         /// Where unexpected failures (500s) are reported; tokens never reach it.
         public var report: @Sendable (String) -> Void = { _ in }
 
@@ -42,7 +44,11 @@ public final class MissionAPI: HTTPResponder {
             return APIError.notFound("no route \(request.path.prefix(200)); see CONTRACT §4 for the API").response
         }
         var response: HTTPResponse
-        if !route.methods.contains(request.method) {
+        let cors = configuration.browserGuard?.corsHeaders(request.head) ?? []
+        if request.method == "OPTIONS", !cors.isEmpty {
+            // A preflight from an origin admitted with --allow-origin.
+            response = HTTPResponse(status: 204, headers: cors + BrowserGuard.preflightHeaders)
+        } else if !route.methods.contains(request.method) {
             let allowed = route.methods.joined(separator: ", ")
             response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
                                 headers: [("Allow", allowed)]).response
@@ -67,6 +73,7 @@ public final class MissionAPI: HTTPResponder {
             }
         }
         response.route = route.pattern
+        if !cors.isEmpty { response.headers += cors }
         return response
     }
 

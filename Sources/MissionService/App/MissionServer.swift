@@ -16,6 +16,8 @@ public final class MissionServer: Sendable {
         public var live = LiveFeed.Configuration()
         /// One stderr line per request.
         public var accessLog = false
+        /// Which origins and host names browsers may reach the server through.
+        public var browsers = BrowserGuard.Configuration()
         public var report: @Sendable (String) -> Void = { _ in }
 
         public init(dataDirectory: DataDirectory) {
@@ -45,6 +47,8 @@ public final class MissionServer: Sendable {
         var apiConfiguration = MissionAPI.Configuration()
         apiConfiguration.token = options.token
         apiConfiguration.report = options.report
+        let browserGuard = BrowserGuard(bindHost: options.http.host, configuration: options.browsers)
+        apiConfiguration.browserGuard = browserGuard
         var liveConfiguration = options.live
         liveConfiguration.token = options.token
         let feed = LiveFeed(runtime: runtime, orchestrator: orchestrator, configuration: liveConfiguration)
@@ -53,12 +57,13 @@ public final class MissionServer: Sendable {
         self.api = api
         var http = options.http
         http.upgrader = feed
+        http.admit = { browserGuard.check($0) }
         let report = options.report
         let accessLog = options.accessLog
         http.observe = { exchange in
             api.metrics.record(exchange)
             if accessLog {
-                report("\(exchange.method) \(exchange.target.prefix(200)) \(exchange.status) \(exchange.bodyBytes)B \((exchange.seconds * 10_000).rounded() / 10) ms")
+                report("\(Timestamp.now()) \(exchange.peer) \(exchange.method) \(exchange.target.prefix(200)) \(exchange.status) \(exchange.bodyBytes)B \((exchange.seconds * 10_000).rounded() / 10) ms")
             }
         }
         do {

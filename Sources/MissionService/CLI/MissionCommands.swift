@@ -12,12 +12,14 @@ public enum MissionCommands {
 
     public static let parser = ArgumentParser(commands: [
         .init(name: "serve", summary: "Run the service: the HTTP API, and queued missions executed until SIGINT/SIGTERM.",
-              options: [.value("--host", "H", "Address to listen on (default 127.0.0.1; another one needs --token or --insecure)."),
+              options: [.value("--host", "H", "Address to listen on (default 127.0.0.1; another one needs --token or --insecure).\n  Beware: the fetch tool can reach whatever this machine can reach (see --deny-private-networks)."),
                         .value("--port", "P", "Port (default 8080; 0 = any free port, printed in the listening line)."),
                         data,
                         .value("--workers", "N", "Missions run at once (default 4)."),
                         .value("--token", "T", "Bearer token every POST must carry (default $MISSION_TOKEN; none: open)."),
-                        .flag("--insecure", "Allow a non-loopback --host without a token."),
+                        .flag("--insecure", "Allow a non-loopback --host without a token. Beware: with fetch (or --allow-command), whoever\n  reaches the server can make it contact anything it can reach; see --deny-private-networks."),
+                        .value("--allow-origin", "ORIGIN", "Admit requests from web pages of ORIGIN (e.g. http://app.example:3000), with CORS answers;\n  pages of any other site get 403 forbidden_origin.", repeatable: true),
+                        .value("--allow-host", "NAME", "Answer requests whose Host is NAME too (others: 421 misdirected_request).", repeatable: true),
                         .flag("--access-log", "Log one line per request to stderr."),
                         .value("--grace-seconds", "S", "On SIGINT/SIGTERM, how long running missions may finish (default 10)."),
                         .value("--max-connections", "N", "Connections open at once; more get 503 (default 1024)."),

@@ -81,6 +81,12 @@ struct HTTPConnection: Sendable {
             return .closeAfterError
         }
         if let upgrader = configuration.upgrader, head.path == upgrader.path {
+            if var refusal = configuration.admit(head) {
+                refusal.closeConnection = true
+                refusal.route = upgrader.path
+                append(refusal, for: head, started: started, to: &session)
+                return .closeAfterError
+            }
             return try await upgrade(head, to: upgrader, &session, started: started)
         }
         var body: [UInt8] = []
@@ -94,7 +100,7 @@ struct HTTPConnection: Sendable {
             case .body(let bytes): body.append(contentsOf: bytes)
             case .end:
                 let request = HTTPRequest(head: head, body: body)
-                let response = await respond(to: request)
+                let response = if let refusal = configuration.admit(head) { refusal } else { await respond(to: request) }
                 let keepAlive = head.keepAlive && !response.closeConnection && !server.registry.isDraining
                 var final = response
                 final.closeConnection = !keepAlive
@@ -138,7 +144,7 @@ struct HTTPConnection: Sendable {
             try await flush(&session)
             try await socket.write(switching, deadline: EventLoop.deadline(after: configuration.ioTimeout))
             configuration.observe(HTTPExchange(method: head.method, target: head.target, route: upgrader.path, status: 101, bodyBytes: 0,
-                                               seconds: Double(EventLoop.now() - started) / 1e9))
+                                               seconds: Double(EventLoop.now() - started) / 1e9, socket: socket.fd))
             guard server.registry.upgraded(slot) else { return .close }
             await upgrader.run(WebSocketSocket(socket), head: head, leftover: session.parser.takeBuffered())
             return .close
@@ -210,7 +216,7 @@ struct HTTPConnection: Sendable {
         if head?.method != "HEAD" { session.output.append(contentsOf: response.body) }
         configuration.observe(HTTPExchange(method: head?.method ?? "-", target: head?.target ?? "-", route: response.route,
                                            status: response.status, bodyBytes: response.body.count,
-                                           seconds: Double(EventLoop.now() - started) / 1e9))
+                                           seconds: Double(EventLoop.now() - started) / 1e9, socket: socket.fd))
     }
 
     nonisolated(nonsending) private func flush(_ session: inout Session) async throws {

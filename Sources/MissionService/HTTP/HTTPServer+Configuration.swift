@@ -23,6 +23,10 @@ extension HTTPServer {
         public var eventLoops = max(1, ProcessInfo.processInfo.activeProcessorCount)
         /// Takes over WebSocket upgrades on its path.
         public var upgrader: (any HTTPUpgrader)?
+        /// Decides, once a request has arrived whole (a WebSocket upgrade: before its
+        /// handshake), whether it may go on: nil, or the refusal to send instead. Framing and
+        /// size errors are answered before it is asked.
+        public var admit: @Sendable (HTTPRequestHead) -> HTTPResponse? = { _ in nil }
         /// Called after each response: method, route, status, seconds, for metrics and access logs.
         public var observe: @Sendable (HTTPExchange) -> Void = { _ in }
 
@@ -39,4 +43,10 @@ public struct HTTPExchange: Sendable {
     public var status: Int
     public var bodyBytes: Int
     public var seconds: Double
+    /// The connection's socket, valid while `observe` runs: for `peer`, asked only by those
+    /// who log it (a system call per request otherwise).
+    let socket: Int32
+
+    /// The client's address and port.
+    public var peer: String { SocketAddress.peer(of: socket) }
 }

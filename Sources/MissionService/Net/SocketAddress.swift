@@ -33,6 +33,31 @@ struct SocketAddress {
         withUnsafeBytes(of: storage) { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), length) }
     }
 
+    /// The address and port at the other end of a connected socket (`1.2.3.4:5678`,
+    /// `[::1]:5678`), or "-" when the system cannot say.
+    static func peer(of fd: Int32) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let found = withUnsafeMutableBytes(of: &storage) { raw in
+            getpeername(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) == 0
+        }
+        guard found else { return "-" }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        func written() -> String { String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            var v4 = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
+            inet_ntop(AF_INET, &v4.sin_addr, &text, socklen_t(text.count))
+            return "\(written()):\(UInt16(bigEndian: v4.sin_port))"
+        case AF_INET6:
+            var v6 = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
+            inet_ntop(AF_INET6, &v6.sin6_addr, &text, socklen_t(text.count))
+            return "[\(written())]:\(UInt16(bigEndian: v6.sin6_port))"
+        default:
+            return "-"
+        }
+    }
+
     /// Whether the address is a loopback one (127.0.0.0/8 or ::1): reachable from this machine only.
     static func isLoopback(_ host: String) -> Bool {
         var v4 = in_addr()

@@ -30,16 +30,16 @@ import Testing
     }
 
     static let badRequests = [
-        BadRequest(what: "headers over 32 KiB", raw: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 33 << 10))\r\n\r\n",
+        BadRequest(what: "headers over 32 KiB", raw: "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: \(String(repeating: "a", count: 33 << 10))\r\n\r\n",
                    status: 431, code: "headers_too_large"),
-        BadRequest(what: "a body over 1 MiB", raw: "POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: \((1 << 20) + 1)\r\n\r\n",
+        BadRequest(what: "a body over 1 MiB", raw: "POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: \((1 << 20) + 1)\r\n\r\n",
                    status: 413, code: "payload_too_large"),
         BadRequest(what: "Content-Length and Transfer-Encoding",
-                   raw: "POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                   raw: "POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
                    status: 400, code: "invalid_request"),
-        BadRequest(what: "two Content-Lengths", raw: "POST /chat/integrated HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        BadRequest(what: "two Content-Lengths", raw: "POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
                    status: 400, code: "invalid_request"),
-        BadRequest(what: "a chunked body over 1 MiB", raw: "POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n",
+        BadRequest(what: "a chunked body over 1 MiB", raw: "POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n",
                    status: 413, code: "payload_too_large"),
     ]
 
@@ -61,7 +61,7 @@ import Testing
         let live = try LiveServer()
         let client = try await live.connect()
         let body = #"{"message":"echo after continue"}"#
-        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         let interim = try await client.response()
         #expect(interim.status == 100)
         try await client.send(body)
@@ -73,7 +73,7 @@ import Testing
     @Test func a_chunked_body_is_read_whole() async throws {
         let live = try LiveServer()
         let client = try await live.connect()
-        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mes\r\n14\r\nsage\":\"echo chunks\"}\r\n0\r\n\r\n")
+        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mes\r\n14\r\nsage\":\"echo chunks\"}\r\n0\r\n\r\n")
         let response = try await client.response()
         #expect(response.status == 202)
         #expect(live.server.runtime.store.whiteboard(response.json["mission_id"]!.stringValue!)?.objective?.description == "chunks")
@@ -114,7 +114,7 @@ import Testing
             options.http.idleTimeout = .milliseconds(300)
         }
         let slow = try await live.connect()
-        try await slow.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+        try await slow.send("GET /health HTTP/1.1\r\nHost: localhost\r\n")
         let response = try await slow.response()
         #expect(response.status == 408)
         #expect(try await slow.isClosedByServer())
@@ -151,7 +151,7 @@ import Testing
         // Mid-request when the drain starts: the server has read the headers (its 100 Continue
         // says so), the body is not sent yet.
         let late = #"{"message":"echo late"}"#
-        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(late.utf8.count)\r\n\r\n")
+        try await client.send("POST /chat/integrated HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: \(late.utf8.count)\r\n\r\n")
         #expect(try await client.response().status == 100)
         live.server.http.drain()
         try await client.send(late)

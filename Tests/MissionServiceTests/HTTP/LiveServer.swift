@@ -57,7 +57,7 @@ final class TestClient: @unchecked Sendable {
     }
 
     static func request(_ method: String, _ target: String, body: String? = nil, headers: [String: String] = [:]) -> String {
-        var text = "\(method) \(target) HTTP/1.1\r\nHost: test\r\n"
+        var text = "\(method) \(target) HTTP/1.1\r\n" + (headers.keys.contains("Host") ? "" : "Host: localhost\r\n")
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { text += "\r\n" }
         return text

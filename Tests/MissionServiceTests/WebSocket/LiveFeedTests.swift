@@ -196,7 +196,7 @@ extension WebSocketClient {
 
     @Test func the_handshake_refuses_a_wrong_version_with_426_and_a_bad_key_with_400() async throws {
         let live = try LiveServer()
-        let base = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let base = "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         let version = try await live.connect()
         try await version.send(base + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
         let refused = try await version.response()

@@ -19,6 +19,11 @@ enum ServeCommand {
         if let seconds = try parsed.double("--slow-consumer-timeout") { options.live.slowConsumerTimeout = .milliseconds(Int64(seconds * 1000)) }
         options.token = BearerToken(parsed.value("--token") ?? context.environment["MISSION_TOKEN"])
         options.insecure = parsed.has("--insecure")
+        options.browsers.allowedOrigins = parsed.all("--allow-origin")
+        options.browsers.allowedHosts = parsed.all("--allow-host")
+        for origin in options.browsers.allowedOrigins where BrowserGuard.normalisedOrigin(origin) == nil {
+            throw ArgumentError.invalidValue(command: "serve", option: "--allow-origin", value: origin, expected: "an origin such as http://app.example:3000")
+        }
         options.accessLog = parsed.has("--access-log")
         options.grace = .milliseconds(Int64(grace * 1000))
         options.checkpointEvery = try parsed.int("--checkpoint-every", in: 1...Int.max) ?? Checkpoint.defaultInterval
