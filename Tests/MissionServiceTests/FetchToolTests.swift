@@ -107,9 +107,10 @@ import Testing
     }
 
     func fetch(_ description: String, maxPages: Int = 10, requestTimeout: TimeInterval = 10,
-               maxAttempts: Int = 1, maxDuration: Double = 30) async throws -> Whiteboard {
+               maxAttempts: Int = 1, maxDuration: Double = 30, denyPrivateNetworks: Bool = false) async throws -> Whiteboard {
         var configuration = FetchTool.Configuration()
         configuration.requestTimeout = requestTimeout
+        configuration.denyPrivateNetworks = denyPrivateNetworks
         let h = try await Harness(tools: [FetchTool(configuration: configuration)])
         let id = try await h.runtime.submit(MissionRequest(objective: Objective(type: "fetch", description: description),
                                                            constraints: Constraints(maxPages: maxPages, maxDurationSeconds: maxDuration, maxAttempts: maxAttempts),
@@ -185,6 +186,33 @@ import Testing
         // The site asked for 1 s between tries (Retry-After), more than the backoff's 0.5 s.
         let starts = unavailable.timeline.filter { $0.label == "active" }.map(\.timestamp.millisecondsSinceEpoch)
         #expect(starts.count == 2 && starts[1] - starts[0] >= 1000, "\(starts)")
+    }
+
+    @Test func deny_private_networks_refuses_a_loopback_site_without_a_request() async throws {
+        let site = try await Site()
+        let board = try await fetch(site.url("/index.html"), maxAttempts: 3, denyPrivateNetworks: true)
+        await site.stop()
+        #expect(board.status == .failed)
+        #expect(board.attempts == 1)
+        #expect(board.executionResult?.error?.contains("resolves to 127.0.0.1, a private or local address, and this server runs with --deny-private-networks") == true)
+        #expect(site.requested.isEmpty)
+    }
+
+    @Test(arguments: [([10, 1, 2, 3], true), ([172, 16, 0, 1], true), ([172, 32, 0, 1], false), ([192, 168, 1, 1], true),
+                      ([127, 0, 0, 1], true), ([169, 254, 169, 254], true), ([100, 64, 0, 1], true), ([0, 0, 0, 0], true),
+                      ([8, 8, 8, 8], false), ([93, 184, 216, 34], false), ([224, 0, 0, 1], true)] as [([UInt8], Bool)])
+    func private_ipv4_ranges(_ address: [UInt8], _ isPrivate: Bool) {
+        #expect(PrivateNetworks.isPrivate(v4: address) == isPrivate)
+    }
+
+    @Test func private_ipv6_ranges() {
+        func v6(_ head: [UInt8], tail: [UInt8] = []) -> [UInt8] { head + Array(repeating: 0, count: 16 - head.count - tail.count) + tail }
+        #expect(PrivateNetworks.isPrivate(v6: v6([], tail: [1])))                                   // ::1
+        #expect(PrivateNetworks.isPrivate(v6: v6([0xFD, 0x12])))                                    // unique local
+        #expect(PrivateNetworks.isPrivate(v6: v6([0xFE, 0x80])))                                    // link-local
+        #expect(PrivateNetworks.isPrivate(v6: v6([], tail: [0xFF, 0xFF, 10, 0, 0, 1])))            // ::ffff:10.0.0.1
+        #expect(!PrivateNetworks.isPrivate(v6: v6([], tail: [0xFF, 0xFF, 8, 8, 8, 8])))
+        #expect(!PrivateNetworks.isPrivate(v6: v6([0x26, 0x06, 0x28, 0x00])))                       // 2606:2800::
     }
 
     @Test func a_request_cut_short_by_the_missions_own_duration_ends_as_a_timeout() async throws {

@@ -6,6 +6,7 @@ public enum MissionCommands {
     static let data = ArgumentParser.Option.value("--data", "DIR", "Data directory (default ./data, or $MISSION_DATA_DIR).")
     static let json = ArgumentParser.Option.flag("--json", "Print JSON instead of text.")
     static let allowCommand = ArgumentParser.Option.value("--allow-command", "PROGRAM", "Let command missions run PROGRAM (a name on PATH or a path).", repeatable: true)
+    static let denyPrivate = ArgumentParser.Option.flag("--deny-private-networks", "Fetch only hosts with public addresses: never loopback, RFC 1918, link-local\n  (cloud metadata) or unique-local ones, redirects included.")
     static let agent = ArgumentParser.Option.value("--agent", "CMD", "External program that runs agent missions (JSON lines protocol, see README).")
     static let server = ArgumentParser.Option.value("--server", "URL", "Ask a running `mission serve` (e.g. http://127.0.0.1:8080) instead of reading --data.")
     static let token = ArgumentParser.Option.value("--token", "T", "Bearer token for --server (default $MISSION_TOKEN).")
@@ -32,7 +33,7 @@ public enum MissionCommands {
                         .value("--slow-consumer-timeout", "S", "Close a WebSocket client that reads nothing this long, 1008 (default 30)."),
                         .value("--idle-timeout", "S", "Close keep-alive connections idle this long (default 60)."),
                         .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000)."),
-                        allowCommand, agent],
+                        allowCommand, agent, denyPrivate],
               details: "Prints `listening on http://HOST:PORT` on stdout when ready; logs go to stderr.\nMissions left queued or active by an earlier run are resumed. On SIGINT/SIGTERM new requests\nget 503, requests in flight finish, and a mission still running after the grace period is\nrecorded back as queued (reason interrupted); it resumes after restart. Exit status 0."),
         .init(name: "run", summary: "Run one mission in this process and print its whiteboard.",
               arguments: [("OBJECTIVE", true)],
@@ -42,7 +43,7 @@ public enum MissionCommands {
                         .value("--timeout", "S", "max_duration_seconds of each attempt (default 30)."),
                         .value("--max-attempts", "N", "Attempts before the mission fails (default 3)."),
                         .value("--priority", "P", "Higher runs sooner (default 0)."),
-                        allowCommand, agent, data, json],
+                        allowCommand, agent, denyPrivate, data, json],
               details: "Progress goes to stderr as it happens; the final whiteboard to stdout.\nExit status: 0 completed, 1 failed or cancelled, 130 interrupted (the mission goes back to queued)."),
         .init(name: "chat", summary: "Send a chat message: it becomes a mission (or an answer); prints the envelope.",
               arguments: [("MESSAGE", true)],

@@ -15,8 +15,10 @@ public struct ToolRegistry: Sendable {
     /// The tools of a `mission serve` or `mission run`: `echo`; `fetch`; `command` with the programs of
     /// `--allow-command` (registered even with none, so that a refused program says which flag
     /// allows it); `agent` when `--agent` names a program.
-    public static func standard(allowCommands: [String], agent: String?) throws -> ToolRegistry {
-        var registry = ToolRegistry([EchoTool(), FetchTool(), try CommandTool.allowing(allowCommands)])
+    public static func standard(allowCommands: [String], agent: String?, denyPrivateNetworks: Bool = false) throws -> ToolRegistry {
+        var fetch = FetchTool.Configuration()
+        fetch.denyPrivateNetworks = denyPrivateNetworks
+        var registry = ToolRegistry([EchoTool(), FetchTool(configuration: fetch), try CommandTool.allowing(allowCommands)])
         if let agent { registry.register(try AgentTool(commandLine: agent)) }
         return registry
     }

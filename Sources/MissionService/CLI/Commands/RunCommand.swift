@@ -12,7 +12,8 @@ enum RunCommand {
         let signals = ProcessSignals.stream()
         var options = MissionRuntime.Options(dataDirectory: context.directory)
         options.reportCheckpoints = false
-        options.tools = try ToolRegistry.standard(allowCommands: context.parsed.all("--allow-command"), agent: context.parsed.value("--agent"))
+        options.tools = try ToolRegistry.standard(allowCommands: context.parsed.all("--allow-command"), agent: context.parsed.value("--agent"),
+                                                      denyPrivateNetworks: context.parsed.has("--deny-private-networks"))
         options.executor.workers = 1
         options.executor.report = { Console.err($0) }
         let runtime = try MissionRuntime(options)

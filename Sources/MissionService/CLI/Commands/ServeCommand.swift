@@ -27,7 +27,8 @@ enum ServeCommand {
         options.accessLog = parsed.has("--access-log")
         options.grace = .milliseconds(Int64(grace * 1000))
         options.checkpointEvery = try parsed.int("--checkpoint-every", in: 1...Int.max) ?? Checkpoint.defaultInterval
-        options.runtime.tools = try ToolRegistry.standard(allowCommands: parsed.all("--allow-command"), agent: parsed.value("--agent"))
+        options.runtime.tools = try ToolRegistry.standard(allowCommands: parsed.all("--allow-command"), agent: parsed.value("--agent"),
+                                                               denyPrivateNetworks: parsed.has("--deny-private-networks"))
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.report = { Console.err("mission serve: \($0)") }

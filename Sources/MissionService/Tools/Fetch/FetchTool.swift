@@ -17,6 +17,9 @@ public struct FetchTool: MissionTool {
         /// Part of `max_duration_seconds` spent crawling, so that the answer can still be given.
         public var crawlShare = 0.8
         public var firstWords = 30
+        /// Refuse hosts that resolve to a loopback, private or link-local address
+        /// (`--deny-private-networks`).
+        public var denyPrivateNetworks = false
 
         public init() {}
     }
@@ -35,7 +38,7 @@ public struct FetchTool: MissionTool {
         guard !starts.isEmpty else {
             return refuse("none of \(urls.map(\.absoluteString).joined(separator: ", ")) is within allowed_domains (\(scope.domains.joined(separator: ", ")))")
         }
-        let fetcher = PageFetcher(scope: scope, maxBytes: configuration.maxPageBytes)
+        let fetcher = PageFetcher(scope: scope, maxBytes: configuration.maxPageBytes, denyPrivateNetworks: configuration.denyPrivateNetworks)
         defer { fetcher.close() }
         let deadline = Date().addingTimeInterval(request.constraints.maxDurationSeconds * configuration.crawlShare)
         var crawl = Crawl(starts: starts)
@@ -122,7 +125,7 @@ public struct FetchTool: MissionTool {
     /// failures (a dead host, a reset) may pass.
     static func classify(_ failure: PageFetcher.Failure, limitedByDeadline: Bool, _ message: String) -> ToolError {
         switch failure {
-        case .redirectRefused: return .permanent(message)
+        case .redirectRefused, .privateAddress: return .permanent(message)
         case .timedOut where limitedByDeadline: return .outOfTime(message)
         case .timedOut, .transport: return ToolError(message)
         }

@@ -22,12 +22,16 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         case transport(URL, String)
         /// No answer within the time given (seconds).
         case timedOut(URL, TimeInterval)
+        /// `--deny-private-networks`, and the host resolves to this address.
+        case privateAddress(URL, String)
 
         var description: String {
             switch self {
             case .redirectRefused(let from, let to): return "\(from.absoluteString) redirects to \(to.absoluteString), outside the allowed domains: not followed"
             case .transport(let url, let reason): return "\(url.absoluteString): \(reason)"
             case .timedOut(let url, let seconds): return "\(url.absoluteString): no answer within \(String(format: "%.1f", seconds)) s"
+            case .privateAddress(let url, let address):
+                return "\(url.absoluteString): its host resolves to \(address), a private or local address, and this server runs with --deny-private-networks"
             }
         }
     }
@@ -44,14 +48,22 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     let scope: FetchScope
     let maxBytes: Int
+    let denyPrivateNetworks: Bool
     private let tasks = Locked<[Int: TaskState]>([:])
     private var session: URLSession!
 
-    init(scope: FetchScope, maxBytes: Int) {
+    init(scope: FetchScope, maxBytes: Int, denyPrivateNetworks: Bool = false) {
         self.scope = scope
         self.maxBytes = maxBytes
+        self.denyPrivateNetworks = denyPrivateNetworks
         super.init()
         session = URLSession(configuration: .ephemeral, delegate: self, delegateQueue: nil)
+    }
+
+    /// The private address `url`'s host resolves to, when such hosts are refused.
+    private func privateAddress(of url: URL) -> String? {
+        guard denyPrivateNetworks, let host = url.host else { return nil }
+        return PrivateNetworks.privateAddress(of: host)
     }
 
     /// Ends the session (it holds its delegate strongly until then).
@@ -62,7 +74,8 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// GETs `url`, giving up after `timeout` seconds: URLSession's own `timeoutInterval` is
     /// not enforced for a server that accepts and then stays silent on this platform.
     func fetch(_ url: URL, timeout: TimeInterval) async throws -> Page {
-        try await withThrowingTaskGroup(of: Page.self) { group in
+        if let refused = privateAddress(of: url) { throw Failure.privateAddress(url, refused) }
+        return try await withThrowingTaskGroup(of: Page.self) { group in
             group.addTask { try await self.request(url, timeout: timeout) }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
@@ -89,7 +102,7 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        guard let target = request.url, !scope.allows(target) else {
+        guard let target = request.url, !scope.allows(target) || privateAddress(of: target) != nil else {
             completionHandler(request)
             return
         }
