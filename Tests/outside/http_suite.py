@@ -33,25 +33,26 @@ def check(name, condition, detail=""):
 
 
 class Server:
-    def __init__(self, *args, token=None, max_files=None):
+    def __init__(self, *args, token=None, max_files=None, data=None):
         self.dir = tempfile.mkdtemp(prefix="mission-outside-")
+        self.data = data or self.dir + "/data"
         env = dict(os.environ)
         env.pop("MISSION_TOKEN", None)
         if token:
             env["MISSION_TOKEN"] = token
         self.stderr = open(os.path.join(self.dir, "stderr.log"), "w+")
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))) if max_files else None
-        self.process = subprocess.Popen([MISSION, "serve", "--port", "0", "--data", self.dir + "/data", *args],
+        self.process = subprocess.Popen([MISSION, "serve", "--port", "0", "--data", self.data, *args],
                                         stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env, preexec_fn=limit)
         line = self.process.stdout.readline().strip()
         assert line.startswith("listening on http://"), line
         self.url = line[len("listening on "):]
         self.port = int(self.url.rsplit(":", 1)[1])
 
-    def stop(self):
+    def stop(self, timeout=30):
         """Stops the server and removes its data directory (kept if a check fails first)."""
         self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
+        code = self.process.wait(timeout=timeout)
         self.stderr.seek(0)
         log = self.stderr.read()
         self.stderr.close()
@@ -102,7 +103,98 @@ def wait_terminal(base, mission_id, limit=20):
     return requests.get(f"{base}/api/whiteboard/{mission_id}").json()
 
 
+def fill_until_refused(base, limit=5000):
+    """POSTs missions until one is refused; returns the ids acknowledged, the refusal, and the
+    descriptions of requests left unanswered: their records were being written when the disk
+    filled, so they wait for space (a client gives up on them, as on any slow answer)."""
+    acknowledged, unanswered = [], []
+    for i in range(limit):
+        description = f"fill {i} " + "x" * 200
+        try:
+            response = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": description}}, timeout=3)
+        except requests.Timeout:
+            unanswered.append(description)
+            continue
+        if response.status_code != 202:
+            return acknowledged, response, unanswered
+        acknowledged.append(response.json()["mission_id"])
+    return acknowledged, None, unanswered
+
+
+def wait_until(predicate, limit):
+    """Asks `predicate` about twice a second, as a client told Retry-After would, until it holds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def full_disk_checks():
+    """CONTRACT §1 on a real full disk: a 1 MiB tmpfs, most of it taken by a filler file."""
+    if os.geteuid() != 0:
+        sys.exit("the full-disk checks mount a tmpfs and need root (CI runs as root)")
+    mount = tempfile.mkdtemp(prefix="mission-tmpfs-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], check=True)
+    try:
+        data, filler = os.path.join(mount, "data"), os.path.join(mount, "filler")
+        server = Server("--grace-seconds", "2", data=data)
+        stat = os.statvfs(mount)
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (stat.f_bavail * stat.f_frsize - 120_000))
+        acknowledged, refused, unanswered = fill_until_refused(server.url)
+        check("a full disk answers 507 insufficient_storage with Retry-After 1-5",
+              refused is not None and refused.status_code == 507 and refused.json()["error"]["code"] == "insufficient_storage"
+              and 1 <= int(refused.headers.get("Retry-After", "0")) <= 5, refused and refused.text)
+        health = requests.get(f"{server.url}/health")
+        check("/health answers 503 with storage full", health.status_code == 503 and health.json()["storage"] == "full", health.text)
+        check("reads go on", requests.get(f"{server.url}/api/missions").status_code == 200)
+        again = requests.post(f"{server.url}/chat/integrated", json={"message": "echo still full"})
+        check("a later POST is refused at once, 507", again.status_code == 507, again.text)
+        os.remove(filler)
+        check("once space is freed it resumes by itself", wait_until(lambda: requests.get(f"{server.url}/health").status_code == 200, 15))
+        after = requests.post(f"{server.url}/api/missions", json={"objective": {"type": "echo", "description": "after the disk was freed"}})
+        check("and takes missions again", after.status_code == 202, after.text)
+        acknowledged.append(after.json()["mission_id"])
+        wait_terminal(server.url, after.json()["mission_id"])
+        started = time.monotonic()
+        code, log = server.stop(timeout=20)
+        check("SIGTERM then stops gracefully (exit 0)", code == 0, log[-600:])
+        check("its log said the disk filled and that space came back", "the disk is full" in log and "space is back" in log, log[-800:])
+
+        # Everything acknowledged is there, and the log is sound.
+        verify = subprocess.run([MISSION, "verify", "--data", data], capture_output=True, text=True, timeout=60)
+        check("the log verifies after the full disk", verify.returncode == 0, verify.stdout[-500:])
+        listed = subprocess.run([MISSION, "list", "--data", data, "--limit", "1000", "--json"], capture_output=True, text=True, timeout=60)
+        missions = json.loads(listed.stdout)["missions"]
+        ids = {m["mission_id"] for m in missions}
+        check(f"all {len(acknowledged)} acknowledged missions are in the log", set(acknowledged) <= ids, len(set(acknowledged) - ids))
+        descriptions = {m["description"] for m in missions}
+        check(f"the {len(unanswered)} requests caught by the full disk were written once space came back, none dropped",
+              set(unanswered) <= descriptions, set(unanswered) - descriptions)
+
+        # Full at shutdown: SIGTERM still ends within the grace period, exit 1.
+        server = Server("--grace-seconds", "2", data=data)
+        stat = os.statvfs(mount)
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (stat.f_bavail * stat.f_frsize - 60_000))
+        _, refused, _ = fill_until_refused(server.url)
+        check("full again", refused is not None and refused.status_code == 507, refused and refused.text)
+        started = time.monotonic()
+        code, log = server.stop(timeout=30)
+        elapsed = time.monotonic() - started
+        check("SIGTERM on a full disk exits within the grace period, exit 1", code == 1 and elapsed < 2 + 5, (code, elapsed, log[-400:]))
+        os.remove(filler)
+        verify = subprocess.run([MISSION, "verify", "--repair", "--data", data], capture_output=True, text=True, timeout=60)
+        check("and the log it left verifies", verify.returncode == 0, verify.stdout[-500:])
+    finally:
+        subprocess.run(["umount", mount])
+        shutil.rmtree(mount, ignore_errors=True)
+
+
 def main():
+    full_disk_checks()
     server = Server("--access-log")
     base, port = server.url, server.port
 

@@ -57,7 +57,11 @@ public final class MissionAPI: HTTPResponder {
                                 headers: [("WWW-Authenticate", "Bearer")]).response
         } else {
             do {
+                // A full or failed disk refuses new writes at once, before any work.
+                if request.method == "POST" { try runtime.store.log.requireSpace() }
                 response = try await handle(route, request)
+            } catch let error as LogError where error.refusesWrites {
+                response = Self.storageRefusal(error)
             } catch let error as APIError {
                 response = error.response
             } catch let error as RecordError {

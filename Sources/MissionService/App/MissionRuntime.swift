@@ -50,6 +50,8 @@ public final class MissionRuntime: Sendable {
         signals = SignalLog(log: signalsLog)
         report = options.executor.report
         reportCheckpoints = options.reportCheckpoints
+        store.log.reportStorage(to: report)
+        signals.log.reportStorage(to: report)
         queue = ExecutionQueue(capacity: options.maxQueued)
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
@@ -73,6 +75,7 @@ public final class MissionRuntime: Sendable {
     /// as soon as the records are synced; never waits for execution.
     public func submit(_ request: MissionRequest, now: Timestamp = .now()) async throws -> Submission {
         try request.validate(tools: tools)
+        try store.log.requireSpace()
         let created = MissionCreated(objective: request.objective, constraints: request.constraints, priority: request.priority,
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent)

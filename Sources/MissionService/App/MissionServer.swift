@@ -95,15 +95,24 @@ public final class MissionServer: Sendable {
                 }
             }
             await stop()
+            // One grace for everything: requests in flight, running missions, their records.
+            let deadline = ContinuousClock.now + options.grace
+            group.addTask {
+                // Past the grace, records still held by a full disk are given up (never
+                // acknowledged), so that nothing waits for space that may not come.
+                guard (try? await Task.sleep(until: deadline)) != nil else { return }
+                self.runtime.store.log.abandonWritesWaitingForSpace()
+                self.runtime.signals.log.abandonWritesWaitingForSpace()
+            }
             http.drain()
             // Requests in flight finish and WebSocket clients are told goodbye, within the grace.
             await withTaskGroup(of: Void.self) { quiet in
                 quiet.addTask { await self.http.waitUntilQuiet() }
-                quiet.addTask { try? await Task.sleep(for: self.options.grace) }
+                quiet.addTask { try? await Task.sleep(until: deadline) }
                 await quiet.next()
                 quiet.cancelAll()
             }
-            await runtime.executor.shutdown(grace: options.grace)
+            await runtime.executor.shutdown(grace: max(.zero, deadline - ContinuousClock.now))
             group.cancelAll()
         }
         await runtime.close()

@@ -116,7 +116,13 @@ public enum Checkpoint {
         let bytes = w.bytes
         let temporary = path + ".tmp"
         _ = unlink(temporary)
-        try LogFile.appendSynced(bytes, to: temporary, syncEvery: syncChunkBytes)
+        do {
+            try LogFile.appendSynced(bytes, to: temporary, syncEvery: syncChunkBytes)
+        } catch {
+            // A half-written checkpoint (a full disk) must not keep the space it took.
+            _ = unlink(temporary)
+            throw error
+        }
         guard rename(temporary, path) == 0 else { throw LogError.io(path: path, operation: "rename", errno: errno) }
         LogFile.syncDirectory(of: path)
         store.board.checkpointed(CheckpointLayout(epoch: sealed.epoch, fileSize: bytes.count, trailer: trailer, segments: segments))

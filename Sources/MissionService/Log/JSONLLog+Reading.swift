@@ -71,7 +71,7 @@ extension JSONLLog {
     }
 
     /// Waits until a record after `seq` is committed: true then; false if the log closed or
-    /// the task was cancelled first.
+    /// failed, or the task was cancelled first.
     public func waitForCommit(after seq: Int) async -> Bool {
         let id = state.withLock { state -> UInt64? in
             if state.committedSeq > seq { return nil }
@@ -85,7 +85,7 @@ extension JSONLLog {
                 let ready = state.withLock { state in
                     // Cancellation is checked inside the lock: the flag is set before onCancel
                     // runs, so either onCancel finds this waiter or this check sees the flag.
-                    if state.committedSeq > seq || state.isFinished || Task.isCancelled { return true }
+                    if state.committedSeq > seq || state.isFinished || state.failure != nil || Task.isCancelled { return true }
                     state.waiters[id] = (seq, continuation)
                     return false
                 }

@@ -65,7 +65,7 @@ public final class JSONLLog: Sendable {
     let file: LogFile
     let limits: Limits
     let state: Locked<State>
-    private let wakeWriter = DispatchSemaphore(value: 0)
+    let wakeWriter = DispatchSemaphore(value: 0)
     private let onCommit: (@Sendable ([LogEntry]) -> Void)?
 
     /// What the writer thread is doing, so that a submit wakes it only when it must.
@@ -77,6 +77,8 @@ public final class JSONLLog: Sendable {
         /// Waiting for company for records nobody waits for: only a waited record or a close
         /// cuts the wait short.
         case lingering
+        /// The disk is full: waiting to write the batch again; only a close cuts it short.
+        case waitingForSpace
     }
 
     struct Pending {
@@ -98,6 +100,11 @@ public final class JSONLLog: Sendable {
         var writerRunning = false
         var closed = false
         var failure: LogError?
+        /// The last write failed with ENOSPC; the writer holds its batch and tries again.
+        var full = false
+        /// The service is stopping and its grace is over: a batch held for space is given up.
+        var givingUp = false
+        var storageReport: (@Sendable (String) -> Void)?
         var recent: RecentEntries
         /// Followers waiting for a seq beyond `after`.
         var waiters: [UInt64: (after: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
@@ -110,12 +117,19 @@ public final class JSONLLog: Sendable {
         /// writer; if so, it counts as awake from here on.
         mutating func wakesWriter(waited: Bool) -> Bool {
             switch writer {
-            case .busy: return false
+            case .busy, .waitingForSpace: return false
             case .lingering where !waited: return false
             case .idle, .lingering:
                 writer = .busy
                 return true
             }
+        }
+
+        /// `wakesWriter` for a close, which also ends a wait for disk space.
+        mutating func wakesWriterToClose() -> Bool {
+            guard writer == .waitingForSpace else { return wakesWriter(waited: true) }
+            writer = .busy
+            return true
         }
 
         /// Closed and drained: no record will ever be committed again.
@@ -453,14 +467,23 @@ public final class JSONLLog: Sendable {
                 bytes.append(0x0A)
             }
         }
-        let syncStart = DispatchTime.now().uptimeNanoseconds
-        do {
-            try file.writeAll(bytes[...])
-            try file.sync()
-        } catch {
-            fail(batch, error)
-            return
+        var syncStart = DispatchTime.now().uptimeNanoseconds
+        while true {
+            do {
+                try file.writeAll(bytes[...])
+                try file.sync()
+                break
+            } catch {
+                // A full disk is waited out with the batch held: its appenders wait, and
+                // nothing queued is dropped. Any other failure poisons the log.
+                guard case .io(_, _, ENOSPC) = error, waitForSpace() else {
+                    fail(batch, state.withLock { $0.full } ? .full(path: path) : error)
+                    return
+                }
+                syncStart = DispatchTime.now().uptimeNanoseconds
+            }
         }
+        if state.withLock({ $0.full }) { spaceIsBack() }
         let syncNanoseconds = DispatchTime.now().uptimeNanoseconds - syncStart
         let entries = batch.flatMap(\.entries)
         // The view is updated before the commit is published, so whoever can read record N
@@ -488,7 +511,8 @@ public final class JSONLLog: Sendable {
     /// A failed write or sync poisons the log: every pending append fails, the file is cut
     /// back to its last committed line, and later appends are refused.
     private func fail(_ batch: [Pending], _ error: LogError) {
-        let failure = LogError.failed(path: path, reason: error.description)
+        let failure: LogError
+        if case .full = error { failure = error } else { failure = .failed(path: path, reason: error.description) }
         let (rest, endOffset) = state.withLock { state in
             state.failure = failure
             state.nextSeq = state.committedSeq + 1
@@ -498,13 +522,20 @@ public final class JSONLLog: Sendable {
         }
         try? file.truncate(to: endOffset)
         for pending in batch + rest { pending.continuation?.resume(throwing: failure) }
+        // Nothing will be committed again: whoever waits for a commit is told now.
+        let waiters = state.withLock { state in
+            defer { state.waiters = [:] }
+            return state.waiters.values.map(\.continuation)
+        }
+        waiters.forEach { $0.resume() }
     }
 
     /// Stops accepting appends, waits until everything pending is synced, and ends followers.
+    /// On a full disk it gives up what it cannot write (never acknowledged) instead of waiting.
     public func close() async {
         let (wake, running) = state.withLock { state in
             state.closed = true
-            return (state.wakesWriter(waited: true), state.writerRunning)
+            return (state.wakesWriterToClose(), state.writerRunning)
         }
         if wake { wakeWriter.signal() }
         if running {
@@ -531,7 +562,7 @@ public final class JSONLLog: Sendable {
         let (wake, running) = state.withLock { state in
             state.closed = true
             if state.writerRunning { state.blockingClosers.append(semaphore) }
-            return (state.wakesWriter(waited: true), state.writerRunning)
+            return (state.wakesWriterToClose(), state.writerRunning)
         }
         if wake { wakeWriter.signal() }
         if running { semaphore.wait() }

@@ -10,6 +10,18 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// the dirty pages, so the log refuses further appends until the service restarts.
     case failed(path: String, reason: String)
     case recordTooLarge(path: String, bytes: Int, limit: Int)
+    /// The disk is full (ENOSPC): nothing new is taken until space is back, which the log
+    /// notices by itself.
+    case full(path: String)
+
+    /// A failure of the disk rather than of the request: new writes are refused until it
+    /// passes (full) or until a restart (failed).
+    public var refusesWrites: Bool {
+        switch self {
+        case .full, .failed: return true
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -23,6 +35,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) is closed"
         case .failed(let path, let reason):
             return "\(path) stopped accepting appends after an I/O failure (\(reason)); restart the service once the disk is healthy"
+        case .full(let path):
+            return "the disk holding \(path) is full, so nothing new can be recorded; the service resumes by itself once space is freed (retry then)"
         case .recordTooLarge(let path, let bytes, let limit):
             return "a record of \(bytes) bytes is over the \(limit)-byte limit of \(path)"
         }

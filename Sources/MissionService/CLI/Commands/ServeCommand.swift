@@ -49,6 +49,12 @@ enum ServeCommand {
                 break
             }
         }
+        let storage = [server.runtime.store.log.storage, server.runtime.signals.log.storage]
+        guard storage.allSatisfy({ $0 == .ok }) else {
+            options.report("stopped with the disk unable to take writes: \(server.runtime.store.log.lastSeq) mission records are synced; "
+                           + "what could not be written was never acknowledged")
+            return ExitStatus.failure
+        }
         options.report("stopped; logs synced (\(server.runtime.store.log.lastSeq) mission records)")
         return ExitStatus.success
     }

@@ -1,0 +1,86 @@
+import Dispatch
+import Glibc
+
+extension JSONLLog {
+    /// Whether the log can take records now (CONTRACT §1, "when the disk refuses a write").
+    public enum Storage: Sendable, Equatable {
+        case ok
+        /// The disk is full: the writer holds its batch and writes it again about once a
+        /// second; it resumes by itself once space is back.
+        case full
+        /// A write or sync failed otherwise (EIO): appends are refused until a restart.
+        case failed(String)
+    }
+
+    /// How often a held batch is written again while the disk is full.
+    static let fullRetryInterval: Duration = .seconds(1)
+
+    public var storage: Storage {
+        state.withLock { state in
+            if let failure = state.failure {
+                if case .full = failure { return .full }
+                return .failed(failure.description)
+            }
+            return state.full ? .full : .ok
+        }
+    }
+
+    /// Throws when the log cannot take a new record now: for requests that should be refused
+    /// at once rather than wait for a full disk (new missions), while the records of work
+    /// already under way wait their turn.
+    public func requireSpace() throws(LogError) {
+        switch storage {
+        case .ok: return
+        case .full: throw .full(path: path)
+        case .failed(let reason): throw .failed(path: path, reason: reason)
+        }
+    }
+
+    /// Where the log says that its disk filled up and that space is back.
+    public func reportStorage(to report: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.storageReport = report }
+    }
+
+    /// After ENOSPC: cuts the file back to its last committed line (the failed write was never
+    /// acknowledged), marks the log full, and waits the retry interval or until a close.
+    /// True: write the batch again; false: the log is closing, give the batch up.
+    func waitForSpace() -> Bool {
+        let (endOffset, first, report) = state.withLock { state in
+            defer { state.full = true }
+            return (state.endOffset, !state.full, state.storageReport)
+        }
+        try? file.truncate(to: endOffset)
+        if first { report?("\(path): the disk is full; records wait (new missions get 507) and the write is retried every second") }
+        let closing = state.withLock { state in
+            if !state.closed && !state.givingUp { state.writer = .waitingForSpace }
+            return state.closed || state.givingUp
+        }
+        if closing { return false }
+        let (seconds, attoseconds) = Self.fullRetryInterval.components
+        _ = wakeWriter.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+        return state.withLock { state in
+            state.writer = .busy
+            return !state.closed && !state.givingUp
+        }
+    }
+
+    /// For a shutdown whose grace is over: a batch held for disk space, and whatever waits
+    /// behind it, is given up now (none of it was acknowledged) and the log takes no more.
+    public func abandonWritesWaitingForSpace() {
+        let wake = state.withLock { state in
+            state.givingUp = true
+            guard state.writer == .waitingForSpace else { return false }
+            state.writer = .busy
+            return true
+        }
+        if wake { wakeWriter.signal() }
+    }
+
+    func spaceIsBack() {
+        let report = state.withLock { state in
+            state.full = false
+            return state.storageReport
+        }
+        report?("\(path): space is back; records are written again")
+    }
+}
