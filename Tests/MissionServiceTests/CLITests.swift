@@ -15,6 +15,9 @@ import Testing
         #expect(result.stderr.contains("active (execution_started, attempt 1)"))
         #expect(result.stderr.contains("completed (execution_finished, attempt 1) answer: hello from the cli"))
         #expect(dir.lines("missions.jsonl").count == 5)
+        // Its checkpoint is written, and not talked about.
+        #expect(FileManager.default.fileExists(atPath: dir.file("missions.checkpoint")))
+        #expect(!result.stderr.contains("checkpoint"), "\(result.stderr)")
     }
 
     @Test func usage_errors_exit_2_with_a_hint() async throws {
@@ -48,6 +51,11 @@ import Testing
         let listed = try JSONParser.parse(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue!
         #expect(listed["total"] == .int(1))
         #expect(listed["missions"]?.arrayValue?.first?.objectValue?["status"] == .string("completed"))
+        // A type longer than its column is shown whole, not cut.
+        let python = TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: ToolTests.repository + "/data/examples/missions.jsonl", toPath: python.file("missions.jsonl"))
+        let old = try await ChildProcess.run(["list", "--data", python.path])
+        #expect(old.stdout.contains("web_research "), "\(old.stdout)")
         let missing = try await ChildProcess.run(["whiteboard", "m-nothere"], environment: env)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("not found"))

@@ -84,6 +84,8 @@ struct ChatHarness {
         let list = try await h.say("list missions")
         #expect(list.type == .missionList)
         #expect(list.message.contains(id))
+        #expect(list.message.hasPrefix("1 mission:"), "\(list.message)")
+        #expect(try await h.say("list queued missions").message.hasPrefix("1 queued mission:"))
         let cancelled = try await h.say("cancel \(id)")
         #expect(cancelled.type == .missionCancelled)
         #expect(cancelled.status == .cancelled)

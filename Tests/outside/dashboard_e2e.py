@@ -18,12 +18,14 @@ import threading
 import time
 import urllib.request
 
+import requests
+
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from http_suite import check  # noqa: E402
@@ -152,6 +154,27 @@ def main():
         slider.send_keys(Keys.END)
         wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
         check("and back at the end, the live status", True)
+
+        # Past a thousand missions: the real total, every page reachable, the filter on the server.
+        with requests.Session() as session:
+            for i in range(1050):
+                response = session.post(f"http://127.0.0.1:{port}/api/missions", json={"objective": {"type": "echo", "description": f"bulk {i}"}})
+                assert response.status_code == 202, response.text
+        wait.until(lambda d: d.find_element(By.ID, "missions-count").text == "(1,053)")
+        check("the header shows the real total past 1,000 missions", True)
+        check("a page shows 50 rows", len(driver.find_elements(By.CSS_SELECTOR, "button.mission-row")) == 50)
+        driver.find_element(By.ID, "page-oldest").click()
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text == "1,051–1,053 of 1,053")
+        oldest = [row.find_element(By.CSS_SELECTOR, ".description").text for row in driver.find_elements(By.CSS_SELECTOR, "button.mission-row")]
+        check("the last page holds the oldest missions", oldest == ["echo: down", "echo: while", "echo: hello"], oldest)
+        driver.find_element(By.ID, "page-newer").click()
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text == "1,001–1,050 of 1,053")
+        check("paging back one page works", True)
+        Select(driver.find_element(By.ID, "status-filter")).select_by_visible_text("failed")
+        wait.until(lambda d: d.find_element(By.ID, "missions-count").text == "(0 failed)")
+        Select(driver.find_element(By.ID, "status-filter")).select_by_visible_text("all")
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text.startswith("1–50 of "))
+        check("the status filter counts on the server, and 'all' goes back to the first page", True)
 
         violations = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"] or entry["level"] == "SEVERE"]
         # A refused connection while the server was down is expected; nothing else is.

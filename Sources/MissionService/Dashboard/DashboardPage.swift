@@ -39,6 +39,13 @@ enum DashboardPage {
             <option value="">all</option>
             <option>queued</option><option>active</option><option>completed</option><option>failed</option><option>cancelled</option>
           </select>
+          <nav class="pager" aria-label="Pages of missions">
+            <button type="button" id="page-newest" class="secondary">Newest</button>
+            <button type="button" id="page-newer" class="secondary">Newer</button>
+            <span id="page-range" aria-live="polite"></span>
+            <button type="button" id="page-older" class="secondary">Older</button>
+            <button type="button" id="page-oldest" class="secondary">Oldest</button>
+          </nav>
           <ul id="missions" aria-label="Missions, newest first"></ul>
         </section>
         <section aria-labelledby="detail-title" class="panel" id="detail-panel">

@@ -1,11 +1,15 @@
-/// The dashboard's JavaScript: plain, no build step. It keeps the missions list and the open
-/// mission live over `/ws`, and on reconnect resumes each room from the last seq it applied,
-/// so that no event is missed or applied twice. Every value is put in the page as text.
+/// The dashboard's JavaScript: plain, no build step. The missions list is one page of
+/// `GET /api/missions` (filtered and counted by the server, so that it holds for any number of
+/// missions), fetched again when the `missions` room says something changed; the open mission
+/// is live over `mission:ID`. On reconnect each room resumes from the last seq it applied, so
+/// that no event is missed or applied twice. Every value is put in the page as text.
 enum DashboardScript {
     static let js = #"""
     "use strict";
     const $ = (id) => document.getElementById(id);
-    const state = { missions: new Map(), seq: 0, selected: null, detailSeq: 0, timeline: [], ws: null, retry: 500, travelling: false };
+    const PAGE = 50;
+    const state = { rows: [], total: 0, offset: 0, load: 0, loadTimer: null, seq: 0, selected: null, detailSeq: 0, timeline: [],
+                    ws: null, retry: 500, travelling: false };
     const terminal = new Set(["completed", "failed", "cancelled"]);
 
     function token() { return sessionStorage.getItem("mission-token") || ""; }
@@ -35,8 +39,11 @@ enum DashboardScript {
       ws.onopen = () => {
         state.retry = 500;
         setConnection(true);
-        ws.send(JSON.stringify(state.seq > 0 ? { op: "subscribe", room: "missions", since: state.seq } : { op: "subscribe", room: "missions" }));
+        // The list comes from the API; the room only says when it changed. A first connection
+        // subscribes from the seq of its hello (no snapshot); a reconnection from the last seq seen.
+        if (state.seq > 0) ws.send(JSON.stringify({ op: "subscribe", room: "missions", since: state.seq }));
         if (state.selected) subscribeDetail();
+        loadPage();
         if (token()) ws.send(JSON.stringify({ op: "auth", token: token() }));
       };
       ws.onmessage = (message) => handle(JSON.parse(message.data));
@@ -58,16 +65,13 @@ enum DashboardScript {
     }
 
     function handle(message) {
-      if (message.type === "snapshot" && message.room === "missions") {
-        state.missions.clear();
-        for (const summary of message.missions) state.missions.set(summary.mission_id, summary);
+      if (message.type === "hello" && state.seq === 0) {
         state.seq = message.seq;
-        renderList();
+        state.ws.send(JSON.stringify({ op: "subscribe", room: "missions", since: message.seq }));
       } else if (message.type === "event" && message.room === "missions") {
-        if (message.seq <= state.seq) return;  // already applied (never happens with `since`, but cheap to check)
+        if (message.seq <= state.seq) return;  // already seen (never happens with `since`, but cheap to check)
         state.seq = message.seq;
-        apply(message.event);
-        renderList();
+        scheduleLoad();
       } else if (message.room && message.room === "mission:" + state.selected) {
         if (message.type === "snapshot") {
           state.detailSeq = message.seq;
@@ -79,31 +83,46 @@ enum DashboardScript {
       }
     }
 
-    // The list is a fold of the records too: the same rules as the server's summaries.
-    function apply(record) {
-      const id = record.mission_id;
-      if (record.event_type === "mission_created") {
-        state.missions.set(id, { mission_id: id, status: "queued", objective_type: record.objective.type,
-          description: record.objective.description, priority: record.priority, created_at: record.timestamp,
-          updated_at: record.timestamp, attempts: 0 });
-        return;
+    // The list: one page from the server, which filters and counts over every mission.
+    async function loadPage() {
+      const ticket = ++state.load;
+      const params = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset) });
+      const filter = $("status-filter").value;
+      if (filter) params.set("status", filter);
+      const response = await fetch("/api/missions?" + params, { headers: headers() }).catch(() => null);
+      if (!response || !response.ok || ticket !== state.load) return;
+      const body = await response.json();
+      if (ticket !== state.load) return;
+      if (body.missions.length === 0 && state.offset > 0 && body.total > 0) {
+        // The page ran past the end (a filter matches fewer now): show the last one.
+        state.offset = Math.floor((body.total - 1) / PAGE) * PAGE;
+        return loadPage();
       }
-      const summary = state.missions.get(id);
-      if (!summary) return;
-      summary.updated_at = record.timestamp;
-      if (record.event_type === "mission_status_update" && !terminal.has(summary.status)) {
-        summary.status = record.status;
-        if (record.status === "active") summary.attempts = Math.max(summary.attempts, record.attempt || 0);
-      }
+      state.rows = body.missions;
+      state.total = body.total;
+      renderList();
+    }
+    // Many events at once cost one fetch: the page is fetched again at most four times a second.
+    function scheduleLoad() {
+      if (state.loadTimer) return;
+      state.loadTimer = setTimeout(() => { state.loadTimer = null; loadPage(); }, 250);
+    }
+    function goTo(offset) {
+      state.offset = Math.max(0, offset);
+      loadPage();
     }
 
     function renderList() {
       const filter = $("status-filter").value;
       const list = $("missions");
-      const missions = [...state.missions.values()].sort((a, b) => (b.created_at || "").localeCompare(a.created_at || ""));
-      const shown = missions.filter((m) => !filter || m.status === filter);
-      $("missions-count").textContent = "(" + shown.length + (filter ? " " + filter : "") + ")";
-      list.replaceChildren(...shown.slice(0, 500).map((m) => {
+      const count = state.total.toLocaleString("en");
+      $("missions-count").textContent = "(" + count + (filter ? " " + filter : "") + ")";
+      const first = state.rows.length ? state.offset + 1 : 0;
+      $("page-range").textContent = state.total === 0 ? "none" :
+        first.toLocaleString("en") + "–" + (state.offset + state.rows.length).toLocaleString("en") + " of " + count;
+      $("page-newest").disabled = $("page-newer").disabled = state.offset === 0;
+      $("page-older").disabled = $("page-oldest").disabled = state.offset + state.rows.length >= state.total;
+      list.replaceChildren(...state.rows.map((m) => {
         const button = el("button", { type: "button", className: "mission-row" },
           el("span", { className: "row-top" }, el("span", { className: "badge " + m.status, textContent: m.status }),
             el("span", { className: "mono", textContent: m.mission_id })),
@@ -201,7 +220,11 @@ enum DashboardScript {
         if (state.ws && state.ws.readyState === WebSocket.OPEN && e.target.value) state.ws.send(JSON.stringify({ op: "auth", token: e.target.value }));
       });
       $("chat-form").addEventListener("submit", sendChat);
-      $("status-filter").addEventListener("change", renderList);
+      $("status-filter").addEventListener("change", () => goTo(0));
+      $("page-newest").addEventListener("click", () => goTo(0));
+      $("page-newer").addEventListener("click", () => goTo(state.offset - PAGE));
+      $("page-older").addEventListener("click", () => goTo(state.offset + PAGE));
+      $("page-oldest").addEventListener("click", () => goTo(Math.floor(Math.max(0, state.total - 1) / PAGE) * PAGE));
       $("travel").addEventListener("input", (e) => travelTo(Number(e.target.value)));
       $("travel-live").addEventListener("click", () => { state.travelling = false; refreshDetail(); });
       $("detail-cancel").addEventListener("click", async () => {

@@ -21,6 +21,10 @@ enum DashboardStyle {
     .connection { margin: 0; padding: .2rem .6rem; border-radius: 999px; font-weight: 600; }
     .connection.live { background: #d7f0dc; color: #0d4f1c; }
     .connection.offline { background: #fde2e1; color: #7a1410; }
+    .pager { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; margin-top: .4rem; }
+    .pager button { margin: 0; padding: .2rem .5rem; }
+    .pager button:disabled { color: #767676; border-color: #b0b0b0; cursor: default; }
+    #page-range { flex: 1; text-align: center; font-size: .9em; color: var(--muted); }
     #missions { list-style: none; padding: 0; margin: .6rem 0 0; max-height: 70vh; overflow: auto; }
     #missions li + li { border-top: 1px solid #e4e4e4; }
     #missions button { display: block; width: 100%; text-align: left; margin: 0; padding: .45rem .3rem; background: none; border: 0; color: var(--ink); border-radius: 0; }
