@@ -22,6 +22,33 @@ struct APIError: Error {
         APIError(status: 409, code: "conflict", message: message)
     }
 
+    /// The one mapping from the service's errors to what a client is told, for HTTP answers
+    /// and WebSocket error frames alike; nil for an error no client caused (a 500, logged).
+    static func from(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as LogError where error.refusesWrites:
+            if case .full = error {
+                return APIError(status: 507, code: "insufficient_storage", message: error.description,
+                                headers: [("Retry-After", String(fullDiskRetryAfterSeconds))])
+            }
+            return APIError(status: 503, code: "storage_failed", message: "\(error.description); see the server's log", headers: [("Retry-After", "60")])
+        case let error as RecordError:
+            return .invalid("\(error.description); docs/API.md shows the request shape")
+        case let error as ChatError:
+            return APIError(status: error.httpStatus, code: error.code, message: error.description)
+        case let error as ExecutionQueue.Full:
+            return APIError(status: 503, code: "queue_full", message: error.description,
+                            headers: [("Retry-After", String(ExecutionQueue.Full.retryAfterSeconds))])
+        default:
+            return nil
+        }
+    }
+
+    /// Seconds a client is asked to wait while the disk is full (CONTRACT §1: 1–5).
+    static let fullDiskRetryAfterSeconds = 2
+
     var response: HTTPResponse {
         .error(status, code, message, headers: headers)
     }

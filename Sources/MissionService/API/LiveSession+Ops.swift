@@ -112,12 +112,12 @@ extension LiveSession {
         do {
             let envelope = try await feed.orchestrator.handle(ChatRequest(message: message, sessionID: op["session_id"]?.stringValue, channel: .ws))
             send(["type": .string("chat_reply"), "envelope": .object(envelope.json)])
-        } catch let error as ChatError {
-            sendError(error.code, error.description)
-        } catch let error as ExecutionQueue.Full {
-            sendError("queue_full", error.description)
         } catch {
-            sendError("internal_error", "the chat message could not be handled: \(error)")
+            if let refusal = APIError.from(error) {
+                sendError(refusal.code, refusal.message)
+            } else {
+                sendError("internal_error", "the chat message could not be handled: \(error)")
+            }
         }
     }
 }

@@ -1,17 +1,6 @@
 extension MissionAPI {
     var uptimeSeconds: Double { Double(EventLoop.now() - started) / 1e9 }
 
-    /// Seconds a client is asked to wait while the disk is full (CONTRACT §1: 1–5).
-    static let fullDiskRetryAfter = 2
-
-    /// 507 while the disk is full (it resumes by itself), 503 after any other storage failure.
-    static func storageRefusal(_ error: LogError) -> HTTPResponse {
-        if case .full = error {
-            return .error(507, "insufficient_storage", error.description, headers: [("Retry-After", String(fullDiskRetryAfter))])
-        }
-        return .error(503, "storage_failed", "\(error.description); see the server's log", headers: [("Retry-After", "60")])
-    }
-
     /// The worse state of the two logs: "ok", "full" or "failed".
     var storageState: String {
         let states = [runtime.store.log.storage, runtime.signals.log.storage]

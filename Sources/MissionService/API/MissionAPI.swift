@@ -41,7 +41,7 @@ public final class MissionAPI: HTTPResponder {
 
     nonisolated(nonsending) public func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard let route = APIRoute(path: request.path) else {
-            return APIError.notFound("no route \(request.path.prefix(200)); see CONTRACT §4 for the API").response
+            return APIError.notFound("no route \(request.path.prefix(200)); the routes are listed in docs/API.md").response
         }
         var response: HTTPResponse
         let cors = configuration.browserGuard?.corsHeaders(request.head) ?? []
@@ -60,20 +60,13 @@ public final class MissionAPI: HTTPResponder {
                 // A full or failed disk refuses new writes at once, before any work.
                 if request.method == "POST" { try runtime.store.log.requireSpace() }
                 response = try await handle(route, request)
-            } catch let error as LogError where error.refusesWrites {
-                response = Self.storageRefusal(error)
-            } catch let error as APIError {
-                response = error.response
-            } catch let error as RecordError {
-                response = APIError.invalid("\(error.description); see CONTRACT §4 for the request shape").response
-            } catch let error as ChatError {
-                response = .error(error.httpStatus, error.code, error.description)
-            } catch let error as ExecutionQueue.Full {
-                response = APIError(status: 503, code: "queue_full", message: error.description,
-                                    headers: [("Retry-After", String(ExecutionQueue.Full.retryAfterSeconds))]).response
             } catch {
-                configuration.report("\(request.method) \(route.pattern): internal error: \(error)")
-                response = .error(500, "internal_error", "the server failed to complete the request (\(error)); it is logged, and retrying may help")
+                if let refusal = APIError.from(error) {
+                    response = refusal.response
+                } else {
+                    configuration.report("\(request.method) \(route.pattern): internal error: \(error)")
+                    response = .error(500, "internal_error", "the server failed to complete the request (\(error)); it is logged, and retrying may help")
+                }
             }
         }
         response.route = route.pattern

@@ -6,20 +6,20 @@ public enum MissionCommands {
     static let data = ArgumentParser.Option.value("--data", "DIR", "Data directory (default ./data, or $MISSION_DATA_DIR).")
     static let json = ArgumentParser.Option.flag("--json", "Print JSON instead of text.")
     static let allowCommand = ArgumentParser.Option.value("--allow-command", "PROGRAM", "Let command missions run PROGRAM (a name on PATH or a path).", repeatable: true)
-    static let denyPrivate = ArgumentParser.Option.flag("--deny-private-networks", "Fetch only hosts with public addresses: never loopback, RFC 1918, link-local\n  (cloud metadata) or unique-local ones, redirects included.")
+    static let denyPrivate = ArgumentParser.Option.flag("--deny-private-networks", "Fetch only hosts with public addresses: no loopback, private, link-local (cloud metadata) or unique-local ones.")
     static let agent = ArgumentParser.Option.value("--agent", "CMD", "External program that runs agent missions (JSON lines protocol, see README).")
     static let server = ArgumentParser.Option.value("--server", "URL", "Ask a running `mission serve` (e.g. http://127.0.0.1:8080) instead of reading --data.")
     static let token = ArgumentParser.Option.value("--token", "T", "Bearer token for --server (default $MISSION_TOKEN).")
 
     public static let parser = ArgumentParser(commands: [
         .init(name: "serve", summary: "Run the service: the HTTP API, and queued missions executed until SIGINT/SIGTERM.",
-              options: [.value("--host", "H", "Address to listen on (default 127.0.0.1; another one needs --token or --insecure).\n  Beware: the fetch tool can reach whatever this machine can reach (see --deny-private-networks)."),
+              options: [.value("--host", "H", "Address to listen on (default 127.0.0.1; another needs --token or --insecure; fetch then reaches what this machine reaches: see --deny-private-networks)."),
                         .value("--port", "P", "Port (default 8080; 0 = any free port, printed in the listening line)."),
                         data,
                         .value("--workers", "N", "Missions run at once (default 4)."),
                         .value("--token", "T", "Bearer token every POST must carry (default $MISSION_TOKEN; none: open)."),
-                        .flag("--insecure", "Allow a non-loopback --host without a token. Beware: with fetch (or --allow-command), whoever\n  reaches the server can make it contact anything it can reach; see --deny-private-networks."),
-                        .value("--allow-origin", "ORIGIN", "Admit requests from web pages of ORIGIN (e.g. http://app.example:3000), with CORS answers;\n  pages of any other site get 403 forbidden_origin.", repeatable: true),
+                        .flag("--insecure", "Allow a non-loopback --host without a token (beware: whoever reaches it can then run missions, and fetch reaches your network)."),
+                        .value("--allow-origin", "ORIGIN", "Admit requests from web pages of ORIGIN (e.g. http://app.example:3000), with CORS answers; other sites get 403.", repeatable: true),
                         .value("--allow-host", "NAME", "Answer requests whose Host is NAME too (others: 421 misdirected_request).", repeatable: true),
                         .flag("--access-log", "Log one line per request to stderr."),
                         .value("--grace-seconds", "S", "On SIGINT/SIGTERM, how long running missions may finish (default 10)."),
@@ -34,7 +34,7 @@ public enum MissionCommands {
                         .value("--idle-timeout", "S", "Close keep-alive connections idle this long (default 60)."),
                         .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000)."),
                         allowCommand, agent, denyPrivate],
-              details: "Prints `listening on http://HOST:PORT` on stdout when ready; logs go to stderr.\nMissions left queued or active by an earlier run are resumed. On SIGINT/SIGTERM new requests\nget 503, requests in flight finish, and a mission still running after the grace period is\nrecorded back as queued (reason interrupted); it resumes after restart. Exit status 0."),
+              details: "Prints `listening on http://HOST:PORT` on stdout when ready; logs go to stderr.\nMissions left queued or active by an earlier run are resumed. On SIGINT/SIGTERM new requests\nget 503, requests in flight finish, and a mission still running after the grace period is\nrecorded back as queued (reason interrupted); it resumes after restart. Exit status 0, or 1 when\nthe disk could not take the last records (they were never acknowledged)."),
         .init(name: "run", summary: "Run one mission in this process and print its whiteboard.",
               arguments: [("OBJECTIVE", true)],
               options: [.value("--type", "T", "Objective type: echo (default; fetch when OBJECTIVE has an http(s) URL), command, agent."),
@@ -71,7 +71,7 @@ public enum MissionCommands {
         .init(name: "cancel", summary: "Cancel a queued or running mission (--server, or a data directory no server is using).",
               arguments: [("ID", true)], options: [data, server, token, json]),
         .init(name: "verify", summary: "Check both logs: JSON, seq, legal status transitions, torn tail.",
-              options: [.flag("--repair", "Set a torn last line aside (the only repair ever made)."), data, json],
+              options: [.flag("--repair", "Set a torn last line aside (a damaged middle is `mission repair`'s, offline)."), data, json],
               details: "Exit status 0 when both logs are sound, 1 when a problem was found (each is listed)."),
         .init(name: "repair", summary: "Rewrite a damaged log, keeping every good record at its seq (the service stopped).",
               options: [data, json],
