@@ -18,7 +18,7 @@ final class BenchHTTPClient {
     }
 
     func post(_ path: String, json body: String) async throws -> (status: Int, body: [UInt8]) {
-        let request = "POST \(path) HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         try await socket.write(Array(request.utf8))
         while true {
             if let (status, bodyStart, length) = try Self.head(of: pending), pending.count >= bodyStart + length {
