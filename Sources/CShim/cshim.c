@@ -18,7 +18,7 @@
 /// The child's side of cshim_spawn, between vfork and exec: system calls only (it runs on
 /// the parent's stack and memory). Returns only on failure, with the errno value.
 static int become_child(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                        const int fds[3], pid_t parent) {
+                        const int fds[3], int report_fd, pid_t parent) {
     // Default dispositions first: until then a signal would run the parent's handler here.
     struct sigaction standard;
     memset(&standard, 0, sizeof standard);
@@ -42,8 +42,13 @@ static int become_child(const char *path, char *const argv[], char *const envp[]
     for (int i = 0; i < 3; i++) {
         if (dup2(moved[i], i) < 0) return errno;
     }
-    if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
-        for (int fd = 3; fd < 65536; fd++) close(fd);
+    // Everything above 2 goes but the report pipe, which exec itself closes (O_CLOEXEC).
+    int keep = report_fd;
+    if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0) != 0) {
+        for (int fd = 3; fd < keep; fd++) close(fd);
+    }
+    if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
+        for (int fd = keep + 1; fd < 65536; fd++) close(fd);
     }
     if (cwd != NULL && chdir(cwd) != 0) return errno;
     sigset_t none;
@@ -56,23 +61,48 @@ static int become_child(const char *path, char *const argv[], char *const envp[]
 int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                 int in_fd, int out_fd, int err_fd, pid_t *pid) {
     const int fds[3] = { in_fd, out_fd, err_fd };
+    // The child reports a failure before exec through this pipe; a successful exec closes it
+    // (O_CLOEXEC), so the parent reads end of file. Unlike a variable shared through vfork,
+    // this also holds where vfork is a fork (ThreadSanitizer makes it one).
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return errno;
+    for (int i = 0; i < 2; i++) {
+        // Above 2, where the child's dup2 of its standard streams cannot overwrite it.
+        if (report[i] > 2) continue;
+        int moved = fcntl(report[i], F_DUPFD_CLOEXEC, 3);
+        close(report[i]);
+        if (moved < 0) {
+            int code = errno;
+            close(report[1 - i]);
+            return code;
+        }
+        report[i] = moved;
+    }
     sigset_t all, previous;
     sigfillset(&all);
     // Blocked across vfork, so that no handler of ours runs in the child before it resets them.
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     pid_t parent = getpid();
-    volatile int failure = 0;
     pid_t child = vfork();
     if (child == 0) {
-        failure = become_child(path, argv, envp, cwd, fds, parent);
+        int failure = become_child(path, argv, envp, cwd, fds, report[1], parent);
+        while (write(report[1], &failure, sizeof failure) < 0 && errno == EINTR) {}
         _exit(127);
     }
-    int result = child < 0 ? errno : failure;
+    int result = child < 0 ? errno : 0;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    if (child > 0 && result != 0) {
-        int status;
-        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    close(report[1]);
+    if (child > 0) {
+        int failure = 0;
+        ssize_t n;
+        while ((n = read(report[0], &failure, sizeof failure)) < 0 && errno == EINTR) {}
+        if (n == (ssize_t)sizeof failure) {
+            result = failure;
+            int status;
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+        }
     }
+    close(report[0]);
     if (result == 0) *pid = child;
     return result;
 }
