@@ -161,9 +161,9 @@ public final class MissionRuntime: Sendable {
     @discardableResult
     private func writeCheckpoint() -> Int? {
         do {
-            let started = EventLoop.now()
+            let started = ContinuousClock.now
             guard let written = try Checkpoint.write(store, to: directory.checkpointPath) else { return nil }
-            if reportCheckpoints { report("checkpoint at seq \(written.seq) written in \((EventLoop.now() - started) / 1_000_000) ms "
+            if reportCheckpoints { report("checkpoint at seq \(written.seq) written in \((ContinuousClock.now - started).milliseconds) ms "
                    + "(\(written.copiedSegments) of \(written.segments) segments copied unchanged)") }
             return written.seq
         } catch {

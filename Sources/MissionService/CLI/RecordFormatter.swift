@@ -22,33 +22,27 @@ enum RecordFormatter {
             if let attempt = update.attempt, attempt > 0 { text += ", attempt \(attempt)" }
             text += ")"
             if let result = update.executionResult {
-                text += result.success ? " answer: \(clip(result.finalAnswer))" : " error: \(clip(result.error ?? ""))"
+                text += result.success ? " answer: \(result.finalAnswer.oneLine())" : " error: \((result.error ?? "").oneLine())"
             } else if let error = update.error {
-                text += " error: \(clip(error))"
+                text += " error: \(error.oneLine())"
             }
             return text
         case .progress(let progress):
-            return "\(prefix) \(id) progress \(progress.phase): \(clip(progress.message))"
+            return "\(prefix) \(id) progress \(progress.phase): \(progress.message.oneLine())"
         case .artifact(let artifact):
             return "\(prefix) \(id) artifact \(artifact.kind) \(artifact.uri)"
         case .other(let type, let message):
-            return "\(prefix) \(id) \(type) \(clip(message ?? ""))"
+            return "\(prefix) \(id) \(type) \((message ?? "").oneLine())"
         }
     }
 
     static func compact(_ value: JSONValue) -> String {
-        clip(JSONWriter.string(value))
+        JSONWriter.string(value).oneLine()
     }
 
     /// `text` padded to `width` for a column; a longer one is kept whole (and pushes the rest
     /// of the line) rather than cut where no one can see it was.
     static func column(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-
-    static func clip(_ text: String, _ limit: Int = 200) -> String {
-        // By scalar, as Foundation's replacingOccurrences did, but without bridging to NSString.
-        let flat = text.unicodeScalars.contains("\n") ? String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" ? " " : $0 })) : text
-        return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
     }
 }

@@ -35,21 +35,15 @@ struct ServerClient: Sendable {
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let prepared = request
-        let (data, response) = try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-            group.addTask { try await URLSession.shared.data(for: prepared) }
-            group.addTask {
-                try await Task.sleep(for: Self.timeout)
-                return nil
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await withTimeout(Self.timeout, orThrow: { [base] in CommandFailure("\(base) did not answer within \(Self.timeout)") }) {
+                try await URLSession.shared.data(for: prepared)
             }
-            defer { group.cancelAll() }
-            do {
-                guard let answer = try await group.next() ?? nil else { throw CommandFailure("\(base) did not answer within \(Self.timeout)") }
-                return answer
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure("cannot reach \(base): \(error.localizedDescription); is `mission serve` running there?")
-            }
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure("cannot reach \(base): \(error.localizedDescription); is `mission serve` running there?")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let json = (try? JSONParser.parse(Array(data))) ?? .null

@@ -40,22 +40,22 @@ extension ChatOrchestrator {
         let counted = total == 1 ? (filter.map { "\($0.rawValue) mission" } ?? "mission") : what
         var text = total == 0 ? "There are no \(what)." : "\(total) \(counted)" + (total > missions.count ? ", newest \(missions.count):" : ":")
         for board in missions {
-            text += "\n\(board.missionID)  \(board.status.rawValue)  \(board.objective?.type ?? "?")  \(RecordFormatter.clip(board.objective?.description ?? "", 60))"
+            text += "\n\(board.missionID)  \(board.status.rawValue)  \(board.objective?.type ?? "?")  \((board.objective?.description ?? "").oneLine(limit: 60))"
         }
         return ChatEnvelope(type: .missionList, sessionID: sessionID, intent: intent, message: text)
     }
 
     static func describe(_ board: Whiteboard) -> String {
-        let objective = board.objective.map { "\($0.type): \(RecordFormatter.clip($0.description, 80))" } ?? "?"
+        let objective = board.objective.map { "\($0.type): \($0.description.oneLine(limit: 80))" } ?? "?"
         var text = "Mission \(board.missionID) (\(objective)) is \(board.status.rawValue)"
         if board.attempts > 0 {
             let limit = board.constraints?.maxAttempts ?? 1
             text += ", attempt \(min(board.attempts, limit)) of \(limit)"
         }
         text += "."
-        if !board.status.isTerminal, let progress = board.progress { text += " Latest: \(progress.phase): \(RecordFormatter.clip(progress.message, 120))." }
+        if !board.status.isTerminal, let progress = board.progress { text += " Latest: \(progress.phase): \(progress.message.oneLine(limit: 120))." }
         if let result = board.executionResult {
-            text += result.success ? " Answer: \(RecordFormatter.clip(result.finalAnswer, 200))" : " Error: \(RecordFormatter.clip(result.error ?? "", 200))"
+            text += result.success ? " Answer: \(result.finalAnswer.oneLine(limit: 200))" : " Error: \((result.error ?? "").oneLine(limit: 200))"
         }
         return text
     }

@@ -163,7 +163,7 @@ public actor ChatOrchestrator {
     static func started(_ board: Whiteboard, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         let objective = board.objective ?? Objective(type: "?", description: "")
         return ChatEnvelope(type: .missionStarted, sessionID: sessionID, intent: intent,
-                            message: "Started \(objective.type) mission \(board.missionID): \(RecordFormatter.clip(objective.description, 120)). Follow it at /api/whiteboard/\(board.missionID).",
+                            message: "Started \(objective.type) mission \(board.missionID): \(objective.description.oneLine(limit: 120)). Follow it at /api/whiteboard/\(board.missionID).",
                             missionID: board.missionID, status: .queued)
     }
 

@@ -103,7 +103,7 @@ extension MissionExecutor {
             }
             return signal.release().map(AttemptEnd.stopped) ?? end
         }
-        let deadline = deadlines.add(.now + .milliseconds(Int64(limit * 1000))) { signal.fire(.timeout) }
+        let deadline = deadlines.add(.now + .seconds(limit)) { signal.fire(.timeout) }
         defer { deadlines.remove(deadline) }
         return await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {

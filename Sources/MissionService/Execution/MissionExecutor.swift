@@ -85,6 +85,8 @@ public actor MissionExecutor {
     /// rest (recorded back as `queued`, reason `interrupted`). `run()` returns after this.
     public func shutdown(grace: Duration) async {
         await queue.close()
+        // Not `withTimeout`: the wait for idle does not end on cancellation, but on the
+        // interruption that the timer task makes at the end of the grace.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.queue.waitUntilIdle() }
             group.addTask {
@@ -100,12 +102,7 @@ public actor MissionExecutor {
         }
         // Missions that ended get their signal and leave the queue; a sync takes milliseconds,
         // so the bound only matters if the log has failed.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitUntilSettled() }
-            group.addTask { try? await Task.sleep(for: Self.settleLimit) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await withTimeout(Self.settleLimit) { await self.waitUntilSettled() }
         retryContinuation.finish()
     }
 

@@ -56,8 +56,7 @@ extension JSONLLog {
             return state.closed || state.givingUp
         }
         if closing { return false }
-        let (seconds, attoseconds) = Self.fullRetryInterval.components
-        _ = wakeWriter.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+        _ = wakeWriter.wait(timeout: .now() + .nanoseconds(Self.fullRetryInterval.nanoseconds))
         return state.withLock { state in
             state.writer = .busy
             return !state.closed && !state.givingUp

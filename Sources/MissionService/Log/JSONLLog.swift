@@ -379,8 +379,7 @@ public final class JSONLLog: Sendable {
     /// Waits up to `lingerWithoutWaiters` for more records to join `batch`, unless one of them
     /// has someone waiting or the log is closing.
     private func linger(_ batch: [Pending]) -> [Pending] {
-        let (seconds, attoseconds) = limits.lingerWithoutWaiters.components
-        let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        let deadline = DispatchTime.now() + .nanoseconds(limits.lingerWithoutWaiters.nanoseconds)
         var batch = batch
         var bytes = batch.reduce(0) { $0 + $1.bytes }
         while bytes < limits.maxBatchBytes / 2 {

@@ -126,8 +126,7 @@ public final class EventLoop: Sendable {
     }
 
     public static func deadline(after duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return now() + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        return now() + UInt64(max(0, duration.nanoseconds))
     }
 
     /// Waits until `fd` is ready for `interest` or `deadline` passes. One waiter per descriptor

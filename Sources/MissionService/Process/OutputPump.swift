@@ -73,8 +73,7 @@ struct OutputPump: @unchecked Sendable {
                 stopOpen = false
                 terminated = true
                 kill(-pid, SIGTERM)
-                let grace = configuration.killGrace.components
-                killAt = DispatchTime.now().uptimeNanoseconds + UInt64(grace.seconds) * 1_000_000_000 + UInt64(grace.attoseconds / 1_000_000_000)
+                killAt = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, configuration.killGrace.nanoseconds))
             }
             if fds[4].revents != 0 {
                 let n = input.withUnsafeBytes { write(stdin, $0.baseAddress! + inputOffset, input.count - inputOffset) }

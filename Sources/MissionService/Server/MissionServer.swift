@@ -106,12 +106,7 @@ public final class MissionServer: Sendable {
             }
             http.drain()
             // Requests in flight finish and WebSocket clients are told goodbye, within the grace.
-            await withTaskGroup(of: Void.self) { quiet in
-                quiet.addTask { await self.http.waitUntilQuiet() }
-                quiet.addTask { try? await Task.sleep(until: deadline) }
-                await quiet.next()
-                quiet.cancelAll()
-            }
+            _ = await withDeadline(deadline) { await self.http.waitUntilQuiet() }
             await runtime.executor.shutdown(grace: max(.zero, deadline - ContinuousClock.now))
             group.cancelAll()
         }

@@ -3,4 +3,10 @@ extension Duration {
     public var milliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
+
+    /// Whole nanoseconds, rounded down: the unit of the monotonic clocks that deadlines are
+    /// kept in (`EventLoop`, `DispatchTime`).
+    public var nanoseconds: Int {
+        Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
+    }
 }

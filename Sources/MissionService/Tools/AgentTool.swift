@@ -83,7 +83,7 @@ public struct AgentTool: MissionTool {
         let output = await child.wait()
         guard output.termination == .exited(0) else {
             let stderr = String(decoding: output.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ToolError("agent '\(program)' \(output.termination)" + (stderr.isEmpty ? "" : ": \(RecordFormatter.clip(String(stderr.suffix(500)), 500))"))
+            throw ToolError("agent '\(program)' \(output.termination)" + (stderr.isEmpty ? "" : ": \(String(stderr.suffix(500)).oneLine(limit: 500))"))
         }
         guard let result else { throw ToolError("agent '\(program)' exited without a {\"result\": …} line") }
         return result
@@ -126,6 +126,6 @@ public struct AgentTool: MissionTool {
     }
 
     static func failure(_ program: String, line: Int, _ text: String, _ reason: String) -> ToolError {
-        ToolError("agent '\(program)' line \(line) (\(reason)): \(RecordFormatter.clip(text, 200))")
+        ToolError("agent '\(program)' line \(line) (\(reason)): \(text.oneLine(limit: 200))")
     }
 }

@@ -65,7 +65,7 @@ public struct CommandTool: MissionTool {
         process.workingDirectory = scratch
         process.outputLimit = configuration.outputLimit
         process.killGrace = configuration.killGrace
-        try await events.progress("command", "running \(RecordFormatter.clip(words.joined(separator: " "), 200))")
+        try await events.progress("command", "running \(words.joined(separator: " ").oneLine(limit: 200))")
         let started = ContinuousClock.now
         let output = try await Subprocess(process).run()
         try Task.checkCancellation()
@@ -74,7 +74,7 @@ public struct CommandTool: MissionTool {
         try await events.progress("command", "\(program) \(output.termination) after \(milliseconds) ms; stdout \(output.stdout.count) bytes\(output.stdoutTruncated ? " (truncated)" : ""), stderr \(output.stderr.count) bytes\(output.stderrTruncated ? " (truncated)" : "")")
         guard output.termination == .exited(0) else {
             let stderr = String(decoding: output.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ToolError("`\(program)` \(output.termination)" + (stderr.isEmpty ? "" : ": \(RecordFormatter.clip(String(stderr.suffix(500)), 500))"))
+            throw ToolError("`\(program)` \(output.termination)" + (stderr.isEmpty ? "" : ": \(String(stderr.suffix(500)).oneLine(limit: 500))"))
         }
         var answer = String(decoding: output.stdout, as: UTF8.self)
         if output.stdoutTruncated { answer += "\n[stdout cut at \(configuration.outputLimit) bytes]" }

@@ -72,24 +72,15 @@ extension MissionStore {
     /// `limit` passes first.
     public func waitUntilTerminal(_ missionID: String, after seq: Int, limit: Duration) async -> Whiteboard? {
         if let board = whiteboard(missionID), board.status.isTerminal { return board }
-        return await withTaskGroup(of: Whiteboard?.self) { group in
-            group.addTask {
-                do {
-                    for try await entry in self.log.follow(after: seq) where entry.missionID == missionID {
-                        if let board = self.whiteboard(missionID), board.status.isTerminal { return board }
-                    }
-                } catch {
-                    return nil
+        return await withTimeout(limit) {
+            do {
+                for try await entry in self.log.follow(after: seq) where entry.missionID == missionID {
+                    if let board = self.whiteboard(missionID), board.status.isTerminal { return board }
                 }
+            } catch {
                 return nil
             }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return nil
         }
     }
 }

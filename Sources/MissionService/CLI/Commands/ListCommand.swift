@@ -28,7 +28,7 @@ enum ListCommand {
         }
         for summary in summaries {
             let field = { (name: String) in summary[name]?.stringValue ?? "-" }
-            let description = RecordFormatter.clip(field("description"), 60)
+            let description = field("description").oneLine(limit: 60)
             Console.out("\(field("mission_id"))  \(RecordFormatter.column(field("status"), 9))  \(RecordFormatter.column(field("objective_type"), 7))  attempts=\(summary["attempts"]?.intValue ?? 0)  \(field("created_at"))  \(description)")
         }
         if total > offset + summaries.count { Console.out("… \(total - offset - summaries.count) more (use --offset / --limit)") }

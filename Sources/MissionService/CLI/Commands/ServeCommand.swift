@@ -11,12 +11,12 @@ enum ServeCommand {
         options.http.port = try parsed.int("--port", in: 0...65535) ?? 8080
         options.http.maxConnections = try parsed.int("--max-connections", in: 1...100_000) ?? options.http.maxConnections
         options.http.eventLoops = try parsed.int("--event-loops", in: 0...256) ?? options.http.eventLoops
-        if let seconds = try parsed.double("--idle-timeout") { options.http.idleTimeout = .milliseconds(Int64(seconds * 1000)) }
-        if let seconds = try parsed.double("--header-timeout") { options.http.headerTimeout = .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = try parsed.double("--idle-timeout") { options.http.idleTimeout = .seconds(seconds) }
+        if let seconds = try parsed.double("--header-timeout") { options.http.headerTimeout = .seconds(seconds) }
         if let bytes = try parsed.int("--max-body-bytes", in: 1...(1 << 30)) { options.http.parser.maxBodyBytes = bytes }
         if let bytes = try parsed.int("--max-header-bytes", in: 1024...(1 << 20)) { options.http.parser.maxHeaderBytes = bytes }
         if let bytes = try parsed.int("--max-message-bytes", in: 1024...(1 << 30)) { options.live.maxMessageBytes = bytes }
-        if let seconds = try parsed.double("--slow-consumer-timeout") { options.live.slowConsumerTimeout = .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = try parsed.double("--slow-consumer-timeout") { options.live.slowConsumerTimeout = .seconds(seconds) }
         options.token = BearerToken(parsed.value("--token") ?? context.environment["MISSION_TOKEN"])
         options.insecure = parsed.has("--insecure")
         options.browsers.allowedOrigins = parsed.all("--allow-origin")
@@ -25,7 +25,7 @@ enum ServeCommand {
             throw ArgumentError.invalidValue(command: "serve", option: "--allow-origin", value: origin, expected: "an origin such as http://app.example:3000")
         }
         options.accessLog = parsed.has("--access-log")
-        options.grace = .milliseconds(Int64(grace * 1000))
+        options.grace = .seconds(grace)
         options.checkpointEvery = try parsed.int("--checkpoint-every", in: 1...Int.max) ?? Checkpoint.defaultInterval
         options.runtime.tools = try ToolRegistry.standard(allowCommands: parsed.all("--allow-command"), agent: parsed.value("--agent"),
                                                                denyPrivateNetworks: parsed.has("--deny-private-networks"))

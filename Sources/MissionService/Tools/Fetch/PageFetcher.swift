@@ -75,14 +75,8 @@ final class PageFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// not enforced for a server that accepts and then stays silent on this platform.
     func fetch(_ url: URL, timeout: TimeInterval) async throws -> Page {
         if let refused = privateAddress(of: url) { throw Failure.privateAddress(url, refused) }
-        return try await withThrowingTaskGroup(of: Page.self) { group in
-            group.addTask { try await self.request(url, timeout: timeout) }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(max(timeout, 0.1) * 1000)))
-                throw Failure.timedOut(url, timeout)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        return try await withTimeout(.seconds(max(timeout, 0.1)), orThrow: { Failure.timedOut(url, timeout) }) {
+            try await self.request(url, timeout: timeout)
         }
     }
 
