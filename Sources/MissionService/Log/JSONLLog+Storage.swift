@@ -29,6 +29,7 @@ extension JSONLLog {
     /// at once rather than wait for a full disk (new missions), while the records of work
     /// already under way wait their turn.
     public func requireSpace() throws(LogError) {
+        guard troubled.load(ordering: .acquiring) else { return }
         switch storage {
         case .ok: return
         case .full: throw .full(path: path)
@@ -46,7 +47,10 @@ extension JSONLLog {
     /// True: write the batch again; false: the log is closing, give the batch up.
     func waitForSpace() -> Bool {
         let (endOffset, first, report) = state.withLock { state in
-            defer { state.full = true }
+            defer {
+                state.full = true
+                troubled.store(true, ordering: .releasing)
+            }
             return (state.endOffset, !state.full, state.storageReport)
         }
         try? file.truncate(to: endOffset)
@@ -78,6 +82,7 @@ extension JSONLLog {
     func spaceIsBack() {
         let report = state.withLock { state in
             state.full = false
+            if state.failure == nil { troubled.store(false, ordering: .releasing) }
             return state.storageReport
         }
         report?("\(path): space is back; records are written again")

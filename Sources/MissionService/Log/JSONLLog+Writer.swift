@@ -143,6 +143,7 @@ extension JSONLLog {
         if case .full = error { failure = error } else { failure = .failed(path: path, reason: error.description) }
         let (rest, endOffset) = state.withLock { state in
             state.failure = failure
+            troubled.store(true, ordering: .releasing)
             state.nextSeq = state.committedSeq + 1
             state.pendingBytes = 0
             defer { state.pending = [] }

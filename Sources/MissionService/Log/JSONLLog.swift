@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 
 /// An append-only JSON Lines log: `missions.jsonl` or `learning_signals.jsonl`.
 ///
@@ -66,6 +67,9 @@ public final class JSONLLog: Sendable {
     let limits: Limits
     let state: Locked<State>
     let wakeWriter = DispatchSemaphore(value: 0)
+    /// Set (never cleared but by the writer) while the log is full or failed: lets
+    /// `requireSpace`, asked by every POST, skip the lock in the usual case.
+    let troubled = Atomic(false)
     let onCommit: (@Sendable ([LogEntry]) -> Void)?
 
     /// What the writer thread is doing, so that a submit wakes it only when it must.
