@@ -9,7 +9,8 @@ let package = Package(
     name: "MissionFuzz",
     targets: [
         .target(name: "CShim"),
-        .target(name: "MissionService", dependencies: ["CShim"]),
+        .target(name: "MissionModel", dependencies: ["CShim"]),
+        .target(name: "MissionService", dependencies: ["MissionModel", "CShim"]),
     ] + ["FuzzHTTP", "FuzzWebSocket", "FuzzJSONL", "FuzzIntent"].map { name in
         .executableTarget(name: name, dependencies: ["MissionService"])
     },

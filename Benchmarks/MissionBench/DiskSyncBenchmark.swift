@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// How long one `write` + `fdatasync` of a group commit's size takes on this disk, alone: the

@@ -1,3 +1,4 @@
+import MissionModel
 import MissionService
 
 /// Durable mission creation alone, in this process: `MissionRuntime.submit` from C tasks,

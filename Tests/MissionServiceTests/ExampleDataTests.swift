@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 import Testing
 @testable import MissionService

@@ -1,3 +1,4 @@
+import MissionModel
 import Testing
 @testable import MissionService
 

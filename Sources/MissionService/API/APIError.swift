@@ -1,3 +1,4 @@
+import MissionModel
 /// A request the API refuses: the status and `{"error": {"code", "message"}}` it answers with
 /// (CONTRACT §4). Messages say what went wrong and how to fix it.
 struct APIError: Error {

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// Fan-out of one log to the subscribers that are caught up: one follower reads each record

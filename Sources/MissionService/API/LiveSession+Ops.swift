@@ -1,3 +1,4 @@
+import MissionModel
 /// The client ops of CONTRACT §5: subscribe, unsubscribe, chat, auth, ping.
 extension LiveSession {
     func handle(_ text: String, in group: inout TaskGroup<Void>) async {

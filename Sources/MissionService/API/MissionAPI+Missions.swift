@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionAPI {
     func chat(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try Self.jsonObject(request)

@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionAPI {
     var uptimeSeconds: Double { Double(EventLoop.now() - started) / 1e9 }
 

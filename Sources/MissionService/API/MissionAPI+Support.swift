@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionAPI {
     /// Idempotency keys longer than this are refused rather than stored.
     static let maxIdempotencyKeyBytes = 255

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// A request to create a mission, from any channel.

@@ -1,3 +1,4 @@
+import MissionModel
 /// Everything one process needs to own a data directory: the lock, both logs with the view,
 /// the queue and the executor. The CLI's `run` and the server both start from here.
 public final class MissionRuntime: Sendable {

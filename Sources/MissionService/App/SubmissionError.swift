@@ -1,3 +1,4 @@
+import MissionModel
 public enum SubmissionError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(String)
 

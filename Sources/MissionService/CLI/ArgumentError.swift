@@ -1,3 +1,4 @@
+import MissionModel
 public enum ArgumentError: Error, Equatable, CustomStringConvertible {
     case missingCommand
     case unknownCommand(String)

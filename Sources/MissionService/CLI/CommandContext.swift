@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// What every command gets: its parsed arguments and the environment.

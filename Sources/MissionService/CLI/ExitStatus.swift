@@ -1,3 +1,4 @@
+import MissionModel
 /// Exit statuses (CONTRACT §6).
 public enum ExitStatus {
     public static let success: Int32 = 0

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// One readable line per log record, for `tail` and `run`'s progress.

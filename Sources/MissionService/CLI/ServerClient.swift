@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,3 +1,4 @@
+import MissionModel
 /// The answer to a chat message or an API mission request (CONTRACT §4). Every key is always
 /// present, null where it does not apply.
 public struct ChatEnvelope: Sendable, Hashable, JSONMembers {

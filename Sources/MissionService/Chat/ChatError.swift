@@ -1,3 +1,4 @@
+import MissionModel
 /// Requests the orchestrator refuses; each maps to an HTTP status and error code.
 public enum ChatError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 409 `idempotency_key_reused`: the key was first used with a different body.

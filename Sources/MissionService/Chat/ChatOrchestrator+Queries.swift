@@ -1,3 +1,4 @@
+import MissionModel
 extension ChatOrchestrator {
     nonisolated func status(_ id: String?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         guard let id else {

@@ -1,3 +1,4 @@
+import MissionModel
 /// The front door: a chat message (or an API mission request) becomes a mission or an
 /// answer, and the envelope comes back as soon as the records are durable. It never waits
 /// for execution.

@@ -1,3 +1,4 @@
+import MissionModel
 /// A chat message to act on, from any channel.
 public struct ChatRequest: Sendable, Hashable {
     public var message: String

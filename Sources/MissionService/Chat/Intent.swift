@@ -1,3 +1,4 @@
+import MissionModel
 /// What a chat message asks for, as the classifier understood it (CONTRACT §4).
 public struct Intent: Sendable, Hashable {
     public enum Name: String, Sendable, CaseIterable {

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// Turns a chat message into an `Intent`. Pure and deterministic: the same text always gives

@@ -1,3 +1,4 @@
+import MissionModel
 /// Reads what `BinaryWriter` wrote, streaming a file in chunks so that a checkpoint never has
 /// to fit in memory twice. It hashes every byte it loads; `finish` compares that with the
 /// trailer. Every read is bounds-checked, so a damaged file throws and never traps.

@@ -1,3 +1,4 @@
+import MissionModel
 extension Whiteboard {
     func write(to w: inout BinaryWriter) {
         w.string(missionID)

@@ -1,3 +1,4 @@
+import MissionModel
 /// The `max_duration_seconds` deadlines of running attempts, watched by one task.
 ///
 /// A timer per attempt (a sleeping child task) cost a dispatch timer that outlived its

@@ -1,3 +1,4 @@
+import MissionModel
 /// Why a running mission is being stopped from outside its tool.
 public enum StopReason: Sendable, Equatable {
     /// `cancel ID`: the mission ends `cancelled`.

@@ -1,3 +1,4 @@
+import MissionModel
 /// The queue of missions waiting to run: highest priority first, then first come first served.
 ///
 /// A mission id is present at most once while it is queued, waiting for a retry, or running;

@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionExecutor {
     /// How one supervised attempt ended.
     enum AttemptEnd: Sendable {

@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionExecutor {
     public enum CancelOutcome: Sendable {
         case cancelled(Whiteboard)

@@ -1,3 +1,4 @@
+import MissionModel
 extension MissionExecutor {
     /// A mission whose last record is queued for the log. Only once that record is synced does
     /// the mission leave the queue (until then an identical request is still its duplicate) and

@@ -1,3 +1,4 @@
+import MissionModel
 /// Runs queued missions: N workers, each a child of the one task group `run()` owns.
 ///
 /// Per attempt: `active` → tool → `completed` / `failed` (or back to `queued` for a retry after

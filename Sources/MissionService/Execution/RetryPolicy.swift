@@ -1,3 +1,4 @@
+import MissionModel
 /// Exponential backoff with jitter between attempts (CONTRACT §1: from 0.5 s).
 public struct RetryPolicy: Sendable, Equatable {
     public var baseDelay: Duration

@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// The `Date` header value (RFC 9110 §5.6.7, IMF-fixdate), formatted at most once a second.

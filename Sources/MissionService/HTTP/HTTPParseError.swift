@@ -1,3 +1,4 @@
+import MissionModel
 /// Why a request cannot be read. Each maps to the status to answer with before closing the
 /// connection: after any of these the byte stream can no longer be trusted.
 public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import MissionModel
 /// An incremental HTTP/1.1 request parser (RFC 9112) as an explicit step machine: feed it
 /// bytes as they arrive, split anywhere, and take steps until it needs more. Requests may be
 /// pipelined. Every limit is checked before more is buffered, and anything that could let two

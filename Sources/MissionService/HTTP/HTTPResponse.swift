@@ -1,3 +1,4 @@
+import MissionModel
 /// A response to write: status, headers and a body held whole (every answer here is small).
 public struct HTTPResponse: Sendable {
     public var status: Int

@@ -1,3 +1,4 @@
+import MissionModel
 /// Reason phrases (RFC 9110 §15) for the statuses this server sends.
 enum HTTPStatus {
     static func reason(_ status: Int) -> String {

@@ -1,3 +1,4 @@
+import MissionModel
 /// Appending: records get their seq under the log's lock and are queued for the writer;
 /// `append` returns once they are synced, `enqueue` at once.
 extension JSONLLog {

@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 extension JSONLLog {

@@ -1,3 +1,4 @@
+import MissionModel
 /// One committed line of a log: its seq, the exact bytes stored (without the newline), and
 /// the record. Sending `line` avoids encoding the same record twice.
 ///

@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// Errors of the JSONL logs. Each says which file and what to do about it.

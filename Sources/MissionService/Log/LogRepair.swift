@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// The one way a log is ever rewritten (CONTRACT §6): offline, into a new file that replaces

@@ -1,3 +1,4 @@
+import MissionModel
 /// `mission verify`: reads a log front to back and lists every problem instead of stopping
 /// at the first: lines that are not JSON objects, wrong seqs, records that are not valid
 /// events, illegal status transitions, and a torn last line.

@@ -1,3 +1,4 @@
+import MissionModel
 /// `learning_signals.jsonl`: what the service learned from each message and mission.
 public final class SignalLog: Sendable {
     public enum SignalType: String, Sendable {

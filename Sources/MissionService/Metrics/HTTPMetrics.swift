@@ -1,3 +1,4 @@
+import MissionModel
 /// Request counters and latency histograms, fed by the server after each response.
 public final class HTTPMetrics: Sendable {
     struct Key: Hashable {

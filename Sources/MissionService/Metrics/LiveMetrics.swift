@@ -1,3 +1,4 @@
+import MissionModel
 /// WebSocket counters for `/metrics`.
 public final class LiveMetrics: Sendable {
     struct State {

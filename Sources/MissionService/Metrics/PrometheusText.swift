@@ -1,3 +1,4 @@
+import MissionModel
 /// Builds the Prometheus text exposition format (version 0.0.4) by hand.
 struct PrometheusText {
     private(set) var text = ""

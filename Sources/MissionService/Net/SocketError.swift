@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// Why a socket operation failed. A peer hanging up is not among them: reads report it as

@@ -1,3 +1,4 @@
+import MissionModel
 import CShim
 import Foundation
 import Glibc

@@ -1,3 +1,4 @@
+import MissionModel
 import Dispatch
 import Glibc
 

@@ -1,3 +1,4 @@
+import MissionModel
 /// The service as `mission serve` runs it: the runtime (logs, queue, executor), the chat
 /// orchestrator, and the HTTP API, started and stopped together.
 ///

@@ -1,3 +1,4 @@
+import MissionModel
 public enum DataDirectoryError: Error, CustomStringConvertible, Equatable {
     case busy(path: String)
     case cannotCreate(path: String, reason: String)

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// `agent`: hands the mission to an external program (`--agent CMD`) and turns what it says

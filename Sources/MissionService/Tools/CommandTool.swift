@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// `command`: runs one program from an allow-list (`--allow-command PROGRAM`), without a

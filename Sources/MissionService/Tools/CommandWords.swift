@@ -1,3 +1,4 @@
+import MissionModel
 /// Splits a command line into words the way a POSIX shell would quote them, without a shell:
 /// `'single quotes'` are literal, `"double quotes"` allow `\"` `\\` `\$` and `` \` ``, and a
 /// backslash outside quotes escapes the next character. Nothing is expanded or globbed.

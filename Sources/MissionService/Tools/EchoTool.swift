@@ -1,3 +1,4 @@
+import MissionModel
 /// `echo`: the answer is the description. For demos, tests and checking the pipeline.
 public struct EchoTool: MissionTool {
     public let name = "echo"

@@ -1,3 +1,4 @@
+import MissionModel
 /// A tool runs one attempt of a mission. It reports progress and artifacts as it goes (each
 /// becomes a log record, synced at the latest with the attempt's end, before anyone sees it)
 /// and honours task cancellation, which is how timeouts, `cancel` and shutdown reach it.

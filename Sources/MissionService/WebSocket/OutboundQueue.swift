@@ -1,3 +1,4 @@
+import MissionModel
 import Glibc
 
 /// A connection's outbound frames, bounded in bytes, and the rule that only one write is ever

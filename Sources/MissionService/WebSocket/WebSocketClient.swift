@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// A small RFC 6455 client over our own sockets (FoundationNetworking's WebSocket does not

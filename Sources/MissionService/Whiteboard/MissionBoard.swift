@@ -1,3 +1,4 @@
+import MissionModel
 /// The materialised view: every mission's whiteboard, kept current as records are committed,
 /// so reading one is a dictionary lookup and never touches the file.
 public final class MissionBoard: Sendable {

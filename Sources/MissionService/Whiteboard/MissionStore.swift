@@ -1,3 +1,4 @@
+import MissionModel
 /// `missions.jsonl` and its materialised view: typed appends, whiteboards, history.
 public final class MissionStore: Sendable {
     public let log: JSONLLog

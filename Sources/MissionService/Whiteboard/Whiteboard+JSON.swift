@@ -1,3 +1,4 @@
+import MissionModel
 extension Whiteboard {
     /// The contract's whiteboard shape (CONTRACT §3); every key present, null where unknown.
     public var json: JSONObject {

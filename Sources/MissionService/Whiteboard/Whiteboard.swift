@@ -1,3 +1,4 @@
+import MissionModel
 /// A mission's live state: the fold of its events in seq order and nothing else (CONTRACT §3).
 public struct Whiteboard: Sendable, Hashable {
     public struct TimelineEntry: Sendable, Hashable {

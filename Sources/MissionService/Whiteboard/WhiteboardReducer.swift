@@ -1,3 +1,4 @@
+import MissionModel
 /// The pure fold from events to whiteboards. No I/O, no clock: live state and replayed
 /// state cannot differ.
 public enum WhiteboardReducer {

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 import Glibc
 import Testing

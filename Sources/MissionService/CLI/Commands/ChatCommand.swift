@@ -1,3 +1,4 @@
+import MissionModel
 enum ChatCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let policy = try context.parsed.choice("--policy", of: DoubleTextingPolicy.self)

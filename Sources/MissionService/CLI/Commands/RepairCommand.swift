@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// `mission repair`: rewrites a damaged log offline (CONTRACT §6), keeping every good record

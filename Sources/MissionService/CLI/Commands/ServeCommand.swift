@@ -1,3 +1,4 @@
+import MissionModel
 enum ServeCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let parsed = context.parsed

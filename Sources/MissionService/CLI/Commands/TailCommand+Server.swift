@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// `mission tail --server URL`: the same output as the local tail, from a running server's

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 enum TailCommand {

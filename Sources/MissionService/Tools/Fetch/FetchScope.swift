@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// Which URLs a fetch mission may contact: http(s) only, a host within `allowed_domains` (a

@@ -1,3 +1,4 @@
+import MissionModel
 import Foundation
 
 /// `fetch`: the earlier service's web mission without an LLM. Starts from the URLs in the

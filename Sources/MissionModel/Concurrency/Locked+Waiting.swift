@@ -1,5 +1,5 @@
 /// Locked state that numbers the tasks waiting on it.
-protocol NumbersWaiters: SendableMetatype {
+package protocol NumbersWaiters: SendableMetatype {
     var nextWaiter: Int { get set }
 }
 
@@ -7,7 +7,7 @@ extension Locked where State: NumbersWaiters {
     /// Waits in `waiters`, which whoever makes `ready` true resumes, unless `ready` holds
     /// already; cancellation ends the wait. Checked under the lock: a cancellation that came
     /// first is seen here, one that comes later finds the waiter.
-    func wait(in waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable,
+    package func wait(in waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable,
               unless ready: @escaping @Sendable (State) -> Bool) async {
         let id = withLock { state in
             state.nextWaiter += 1

@@ -8,7 +8,7 @@ public struct Objective: Sendable, Hashable, JSONMembers {
         self.description = description
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         type = try json.requiredString("type")
         description = try json.optionalString("description") ?? ""
     }

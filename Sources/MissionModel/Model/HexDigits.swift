@@ -1,8 +1,8 @@
 /// Fixed-width lowercase hex, written byte by byte: the generic `String(_:radix:)` cost more
 /// than the hashing and random numbers it printed, on every request.
-enum HexDigits {
+package enum HexDigits {
     /// `prefix` then the 16 hex digits of `value`.
-    static func string(_ value: UInt64, prefix: String = "") -> String {
+    package static func string(_ value: UInt64, prefix: String = "") -> String {
         var bytes = Array(prefix.utf8)
         bytes.reserveCapacity(bytes.count + 16)
         append(value, to: &bytes)
@@ -10,7 +10,7 @@ enum HexDigits {
     }
 
     /// The 32 hex digits of `value`.
-    static func string(_ value: UInt128) -> String {
+    package static func string(_ value: UInt128) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         append(UInt64(truncatingIfNeeded: value >> 64), to: &bytes)

@@ -10,7 +10,7 @@ public struct IntentSummary: Sendable, Hashable, JSONMembers {
         self.reason = reason
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         name = try json.requiredString("name")
         confidence = try json.optionalDouble("confidence") ?? 0
         reason = try json.optionalString("reason") ?? ""

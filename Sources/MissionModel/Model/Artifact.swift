@@ -9,7 +9,7 @@ public struct Artifact: Sendable, Hashable, JSONMembers {
         self.metadata = metadata
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         kind = try json.requiredString("kind")
         uri = try json.requiredString("uri")
         metadata = try json.optionalObject("metadata")

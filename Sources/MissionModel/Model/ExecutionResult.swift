@@ -24,7 +24,7 @@ public struct ExecutionResult: Sendable, Hashable, JSONMembers {
         return result
     }
 
-    static func clip(_ text: String, _ limit: Int) -> String {
+    package static func clip(_ text: String, _ limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
         var kept = String.UnicodeScalarView()
         var bytes = 0
@@ -36,7 +36,7 @@ public struct ExecutionResult: Sendable, Hashable, JSONMembers {
         return String(kept) + "\n[cut at \(limit) of \(text.utf8.count) bytes]"
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         guard let success = json["success"]?.boolValue else { throw .missingField("execution_result.success") }
         self.success = success
         finalAnswer = try json.optionalString("final_answer") ?? ""

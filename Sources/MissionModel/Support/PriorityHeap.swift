@@ -1,19 +1,21 @@
 /// An element of a `PriorityHeap`: the smallest `rank` comes out first.
-protocol HeapRanked {
+package protocol HeapRanked {
     associatedtype Rank: Comparable
     var rank: Rank { get }
 }
 
 /// A binary min-heap by `rank`. Elements are compared by their ranks in place, so that a sift
 /// copies (and retains) nothing but the elements it moves.
-struct PriorityHeap<Element: HeapRanked> {
+package struct PriorityHeap<Element: HeapRanked> {
     private var elements: [Element] = []
 
-    var isEmpty: Bool { elements.isEmpty }
-    var count: Int { elements.count }
-    func peek() -> Element? { elements.first }
+    package init() {}
 
-    mutating func insert(_ element: Element) {
+    package var isEmpty: Bool { elements.isEmpty }
+    package var count: Int { elements.count }
+    package func peek() -> Element? { elements.first }
+
+    package mutating func insert(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1
         while child > 0 {
@@ -24,7 +26,7 @@ struct PriorityHeap<Element: HeapRanked> {
         }
     }
 
-    mutating func popMin() -> Element? {
+    package mutating func popMin() -> Element? {
         guard !elements.isEmpty else { return nil }
         elements.swapAt(0, elements.count - 1)
         let min = elements.removeLast()

@@ -14,37 +14,37 @@ public enum RecordError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension JSONObject {
-    func requiredString(_ key: String) throws(RecordError) -> String {
+    package func requiredString(_ key: String) throws(RecordError) -> String {
         guard let value = self[key], !value.isNull else { throw .missingField(key) }
         guard let string = value.stringValue else { throw .wrongType(field: key, expected: "a string") }
         return string
     }
 
-    func optionalString(_ key: String) throws(RecordError) -> String? {
+    package func optionalString(_ key: String) throws(RecordError) -> String? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let string = value.stringValue else { throw .wrongType(field: key, expected: "a string") }
         return string
     }
 
-    func optionalInt(_ key: String) throws(RecordError) -> Int? {
+    package func optionalInt(_ key: String) throws(RecordError) -> Int? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let int = value.intValue else { throw .wrongType(field: key, expected: "an integer") }
         return int
     }
 
-    func optionalDouble(_ key: String) throws(RecordError) -> Double? {
+    package func optionalDouble(_ key: String) throws(RecordError) -> Double? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let double = value.doubleValue, double.isFinite else { throw .wrongType(field: key, expected: "a number") }
         return double
     }
 
-    func optionalObject(_ key: String) throws(RecordError) -> JSONObject? {
+    package func optionalObject(_ key: String) throws(RecordError) -> JSONObject? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let object = value.objectValue else { throw .wrongType(field: key, expected: "an object") }
         return object
     }
 
-    func optionalTimestamp(_ key: String) throws(RecordError) -> Timestamp? {
+    package func optionalTimestamp(_ key: String) throws(RecordError) -> Timestamp? {
         guard let text = try optionalString(key) else { return nil }
         guard let timestamp = Timestamp(parsing: text) else {
             throw .invalidValue(field: key, reason: "'\(text)' is not an RFC 3339 timestamp")
@@ -52,7 +52,7 @@ extension JSONObject {
         return timestamp
     }
 
-    func stringArray(_ key: String) throws(RecordError) -> [String] {
+    package func stringArray(_ key: String) throws(RecordError) -> [String] {
         guard let value = self[key], !value.isNull else { return [] }
         guard let array = value.arrayValue else { throw .wrongType(field: key, expected: "an array of strings") }
         var strings: [String] = []
@@ -65,6 +65,6 @@ extension JSONObject {
 }
 
 extension JSONValue {
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-    static func timestamp(_ value: Timestamp) -> JSONValue { .string(value.formatted) }
+    package static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+    package static func timestamp(_ value: Timestamp) -> JSONValue { .string(value.formatted) }
 }

@@ -23,13 +23,13 @@ public enum DedupKey {
     }
 
     /// Lowercases and collapses runs of white space, so "Echo  Hi" and "echo hi" match.
-    static func normalise(_ text: String) -> String {
+    package static func normalise(_ text: String) -> String {
         text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// `normalise(text)`'s bytes; ASCII text (the usual case) is done byte by byte, where
     /// white space is exactly U+0009...U+000D and U+0020.
-    static func appendNormalised(_ text: String, to bytes: inout [UInt8]) {
+    package static func appendNormalised(_ text: String, to bytes: inout [UInt8]) {
         guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
             bytes += normalise(text).utf8
             return
@@ -48,11 +48,11 @@ public enum DedupKey {
     }
 
     // FNV-1a, 128-bit: no crypto is needed, only a collision-resistant-enough identity.
-    static func fnv1a128(_ text: String) -> UInt128 {
+    package static func fnv1a128(_ text: String) -> UInt128 {
         fnv1a128(text.utf8)
     }
 
-    static func fnv1a128(_ bytes: some Sequence<UInt8>) -> UInt128 {
+    package static func fnv1a128(_ bytes: some Sequence<UInt8>) -> UInt128 {
         var hash: UInt128 = 0x6c62272e07bb014262b821756295c58d
         let prime: UInt128 = 0x0000000001000000000000000000013B
         for byte in bytes {
@@ -62,7 +62,7 @@ public enum DedupKey {
         return hash
     }
 
-    static func hex(_ value: UInt128) -> String {
+    package static func hex(_ value: UInt128) -> String {
         HexDigits.string(value)
     }
 }

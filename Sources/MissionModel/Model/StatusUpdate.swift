@@ -17,7 +17,7 @@ public struct StatusUpdate: Sendable, Hashable, JSONMembers {
         self.error = error
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         let text = try json.requiredString("status")
         guard let status = MissionStatus(rawValue: text) else {
             throw .invalidValue(field: "status", reason: "'\(text)' is not one of queued, active, completed, failed, cancelled")

@@ -9,7 +9,7 @@ public struct MissionProgress: Sendable, Hashable, JSONMembers {
         self.metadata = metadata
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         phase = try json.optionalString("phase") ?? ""
         message = try json.optionalString("message") ?? ""
         metadata = try json.optionalObject("metadata")

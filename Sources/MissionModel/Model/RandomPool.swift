@@ -7,16 +7,16 @@ import CShim
 ///
 /// Not a `RandomNumberGenerator`: an empty struct passed `inout` has no real address, and
 /// ThreadSanitizer's instrumentation of that access crashed the test run.
-enum RandomPool {
+package enum RandomPool {
     private struct Buffer {
         var words = [UInt64](repeating: 0, count: RandomPool.wordsPerFill)
         var next = RandomPool.wordsPerFill
     }
 
-    static let wordsPerFill = 512
+    package static let wordsPerFill = 512
     private static let shared = Locked(Buffer())
 
-    static func next() -> UInt64 {
+    package static func next() -> UInt64 {
         shared.withLock { buffer in
             if buffer.next == buffer.words.count {
                 let status = buffer.words.withUnsafeMutableBytes { cshim_getrandom($0.baseAddress, $0.count) }

@@ -36,12 +36,12 @@ public struct JSONParser {
     private var index = 0
     private var depth = 0
 
-    init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    package init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buffer = buffer
         self.maxDepth = maxDepth
     }
 
-    mutating func parseDocument() throws(Error) -> JSONValue {
+    package mutating func parseDocument() throws(Error) -> JSONValue {
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()

@@ -5,11 +5,13 @@ import Glibc
 /// the lock was reported as a race, hiding any real one.
 ///
 /// `@unchecked Sendable`: `state` is only read or written inside `withLock`, under the mutex.
-final class Locked<State>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var state: State
+package final class Locked<State>: @unchecked Sendable {
+    // Visible to inlined callers: every layer takes locks on its hot paths, and an
+    // unspecialised `withLock` copies its state through value witnesses.
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var state: State
 
-    init(_ state: State) {
+    package init(_ state: State) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -22,7 +24,8 @@ final class Locked<State>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    @inlinable
+    package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)

@@ -26,7 +26,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         self.intent = intent
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         guard let objective = try json.optionalObject("objective") else { throw .missingField("objective") }
         self.objective = try Objective(json: objective)
         constraints = try Constraints(json: try json.optionalObject("constraints") ?? JSONObject())

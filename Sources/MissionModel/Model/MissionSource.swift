@@ -12,7 +12,7 @@ public struct MissionSource: Sendable, Hashable, JSONMembers {
         self.messageID = messageID
     }
 
-    init(json: JSONObject) throws(RecordError) {
+    package init(json: JSONObject) throws(RecordError) {
         channel = try json.optionalString("channel") ?? "api"
         sessionID = try json.optionalString("session_id")
         messageID = try json.optionalString("message_id")
