@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "MissionService", dependencies: ["MissionModel", "CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
         .executableTarget(name: "MissionBench", dependencies: ["MissionService", "MissionModel", "CShim"], path: "Benchmarks/MissionBench"),
+        // Tests mirror the targets.
+        .testTarget(name: "MissionModelTests", dependencies: ["MissionModel"]),
         .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionModel", "CShim"]),
     ],
     swiftLanguageModes: [.v6]

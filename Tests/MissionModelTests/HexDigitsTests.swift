@@ -1,6 +1,5 @@
-import MissionModel
 import Testing
-@testable import MissionService
+@testable import MissionModel
 
 @Suite struct HexDigitsTests {
     @Test(arguments: [UInt64(0), 0xF, 0xABCDEF, 0x0123_4567_89AB_CDEF, .max])

@@ -1,6 +1,5 @@
-import MissionModel
 import Testing
-@testable import MissionService
+@testable import MissionModel
 
 @Suite struct JSONTests {
     static let valid: [(String, JSONValue)] = [

@@ -1,6 +1,5 @@
-import MissionModel
 import Testing
-@testable import MissionService
+@testable import MissionModel
 
 @Suite struct MissionIDTests {
     @Test func ids_from_the_buffered_kernel_source_have_the_shape_and_do_not_repeat_across_refills() async {
