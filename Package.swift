@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "mission-bench", targets: ["MissionBench"]),
     ],
     targets: [
-        // Linux calls Glibc does not export to Swift: posix_spawn setup, pidfd_open, pipe2, epoll, eventfd, accept4.
+        // Linux calls Glibc does not export to Swift: spawning (vfork + exec, parent-death signal), pidfd_open, pipe2, epoll, eventfd, accept4.
         .target(name: "CShim"),
         // The bottom layer: JSON, the records, locks and small values, used on every request's
         // path. Its bodies are offered to the modules above for inlining and specialisation:
