@@ -7,7 +7,7 @@ struct HTTPConnection: Sendable {
 
     /// Per connection, for its whole life (a WebSocket keeps it too): small, because idle
     /// keep-alive and WebSocket connections are many. Bigger bodies just take more reads.
-    private static let readBufferBytes = 16 << 10
+    static let readBufferBytes = 16 << 10
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
     /// After an error response, how long unread input is drained before closing, so that the
     /// client reads the response instead of a reset (RFC 9112 §9.6).
