@@ -121,13 +121,17 @@ def fill_until_refused(base, limit=5000):
     return acknowledged, None, unanswered
 
 
-def wait_until(predicate, limit):
-    """Asks `predicate` about twice a second, as a client told Retry-After would, until it holds."""
+def await_health(base, limit):
+    """Asks /health again after each Retry-After it is given, as a client should, until it is
+    200; False if `limit` seconds pass first or a 503 comes without Retry-After."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if predicate():
+        response = requests.get(f"{base}/health")
+        if response.status_code == 200:
             return True
-        time.sleep(0.5)
+        if "Retry-After" not in response.headers:
+            return False
+        time.sleep(int(response.headers["Retry-After"]))
     return False
 
 
@@ -148,12 +152,13 @@ def full_disk_checks():
               refused is not None and refused.status_code == 507 and refused.json()["error"]["code"] == "insufficient_storage"
               and 1 <= int(refused.headers.get("Retry-After", "0")) <= 5, refused and refused.text)
         health = requests.get(f"{server.url}/health")
-        check("/health answers 503 with storage full", health.status_code == 503 and health.json()["storage"] == "full", health.text)
+        check("/health answers 503 with storage full and Retry-After", health.status_code == 503 and health.json()["storage"] == "full"
+              and health.headers.get("Retry-After") == "2", health.text)
         check("reads go on", requests.get(f"{server.url}/api/missions").status_code == 200)
         again = requests.post(f"{server.url}/chat/integrated", json={"message": "echo still full"})
         check("a later POST is refused at once, 507", again.status_code == 507, again.text)
         os.remove(filler)
-        check("once space is freed it resumes by itself", wait_until(lambda: requests.get(f"{server.url}/health").status_code == 200, 15))
+        check("once space is freed it resumes by itself", await_health(server.url, 15))
         after = requests.post(f"{server.url}/api/missions", json={"objective": {"type": "echo", "description": "after the disk was freed"}})
         check("and takes missions again", after.status_code == 202, after.text)
         acknowledged.append(after.json()["mission_id"])

@@ -2,23 +2,18 @@ import MissionModel
 extension MissionAPI {
     var uptimeSeconds: Double { Double(EventLoop.now() - started) / 1e9 }
 
-    /// The worse state of the two logs: "ok", "full" or "failed".
-    var storageState: String {
-        let states = [runtime.store.log.storage, runtime.signals.log.storage]
-        if states.contains(where: { if case .failed = $0 { return true } else { return false } }) { return "failed" }
-        return states.contains(.full) ? "full" : "ok"
-    }
-
     func health() async -> HTTPResponse {
         let queue = await runtime.queue.snapshot()
-        let storage = storageState
+        let storage = runtime.storage
+        // While the disk is full, a probe is told when to ask again, as a writer is.
+        let retry: [(name: String, value: String)] = storage == "full" ? [("Retry-After", String(APIError.fullDiskRetryAfterSeconds))] : []
         return .json(storage == "ok" ? 200 : 503, [
             "status": .string(storage == "ok" ? "ok" : "unavailable"),
             "storage": .string(storage),
             "queue_depth": .int(queue.queued + queue.waitingForRetry),
             "active": .int(queue.running),
             "uptime_s": .double((uptimeSeconds * 1000).rounded() / 1000),
-        ])
+        ], headers: retry)
     }
 
     func metricsText() async -> HTTPResponse {

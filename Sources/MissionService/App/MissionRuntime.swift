@@ -127,6 +127,13 @@ public final class MissionRuntime: Sendable {
         return .created(board)
     }
 
+    /// The worse state of the two logs: "ok", "full" or "failed" (as `/health` says it).
+    public var storage: String {
+        let states = [store.log.storage, signals.log.storage]
+        if states.contains(where: { if case .failed = $0 { return true } else { return false } }) { return "failed" }
+        return states.contains(.full) ? "full" : "ok"
+    }
+
     /// Closes both logs (everything acknowledged is already synced) and writes a checkpoint so
     /// that the next start is fast.
     public func close() async {

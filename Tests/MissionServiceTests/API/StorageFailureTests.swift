@@ -38,6 +38,7 @@ import Testing
         let health = try await live.request("GET", "/health")
         #expect(health.status == 503)
         #expect(health.json["storage"] == .string("full"))
+        #expect(health.header("Retry-After") == "2")
         #expect(try await live.request("GET", "/api/missions").status == 200)
 
         dup2(saved, log.file.fd)

@@ -50,8 +50,7 @@ enum ServeCommand {
                 break
             }
         }
-        let storage = [server.runtime.store.log.storage, server.runtime.signals.log.storage]
-        guard storage.allSatisfy({ $0 == .ok }) else {
+        guard server.runtime.storage == "ok" else {
             options.report("stopped with the disk unable to take writes: \(server.runtime.store.log.lastSeq) mission records are synced; "
                            + "what could not be written was never acknowledged")
             return ExitStatus.failure
