@@ -22,6 +22,7 @@ import requests
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -59,10 +60,18 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def rows(driver):
+    """The list's rows as (id, status, description), read in one script: the page re-renders
+    the list whenever the missions room reports records, so elements found one by one may be
+    replaced between two reads (a stale element)."""
+    return driver.execute_script("""return [...document.querySelectorAll("button.mission-row")].map(
+        (b) => [b.dataset.missionId, b.dataset.status, b.querySelector(".description").textContent]);""")
+
+
 def row_status(driver, description):
-    for row in driver.find_elements(By.CSS_SELECTOR, "button.mission-row"):
-        if row.find_element(By.CSS_SELECTOR, ".description").text.endswith(": " + description):
-            return row.get_attribute("data-status")
+    for _, status, text in rows(driver):
+        if text.endswith(": " + description):
+            return status
     return None
 
 
@@ -116,7 +125,7 @@ def foreign_origin_checks(driver, port):
 def main():
     server, port = serve(0)
     driver = browser()
-    wait = WebDriverWait(driver, 30)
+    wait = WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
     try:
         driver.get(f"http://127.0.0.1:{port}/")
         wait.until(lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
@@ -141,11 +150,12 @@ def main():
         wait.until(lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
         wait.until(lambda d: row_status(d, "while") == "completed" and row_status(d, "down") == "completed")
         check("after the restart it reconnects and shows the missions made meanwhile, completed", True)
-        rows = [r.get_attribute("data-mission-id") for r in driver.find_elements(By.CSS_SELECTOR, "button.mission-row")]
-        check("no mission is listed twice", len(rows) == len(set(rows)) == 3, rows)
+        ids = [mission_id for mission_id, _, _ in rows(driver)]
+        check("no mission is listed twice", len(ids) == len(set(ids)) == 3, ids)
 
         # Time travel: the first point of the timeline shows the mission as created: queued.
-        driver.find_element(By.CSS_SELECTOR, "button.mission-row").click()
+        # A click as a user makes it; a row replaced by a re-render in between is found again.
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "button.mission-row").click() or True)
         wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
         slider = driver.find_element(By.ID, "travel")
         slider.send_keys(Keys.HOME)
@@ -162,10 +172,10 @@ def main():
                 assert response.status_code == 202, response.text
         wait.until(lambda d: d.find_element(By.ID, "missions-count").text == "(1,053)")
         check("the header shows the real total past 1,000 missions", True)
-        check("a page shows 50 rows", len(driver.find_elements(By.CSS_SELECTOR, "button.mission-row")) == 50)
+        check("a page shows 50 rows", len(rows(driver)) == 50)
         driver.find_element(By.ID, "page-oldest").click()
         wait.until(lambda d: d.find_element(By.ID, "page-range").text == "1,051–1,053 of 1,053")
-        oldest = [row.find_element(By.CSS_SELECTOR, ".description").text for row in driver.find_elements(By.CSS_SELECTOR, "button.mission-row")]
+        oldest = [text for _, _, text in rows(driver)]
         check("the last page holds the oldest missions", oldest == ["echo: down", "echo: while", "echo: hello"], oldest)
         driver.find_element(By.ID, "page-newer").click()
         wait.until(lambda d: d.find_element(By.ID, "page-range").text == "1,001–1,050 of 1,053")
