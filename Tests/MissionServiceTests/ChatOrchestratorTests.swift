@@ -235,7 +235,7 @@ struct ChatHarness {
         let h = try ChatHarness()
         let runner = Task { await h.runtime.executor.run() }
         let first = try await h.say("echo again and again")
-        _ = await h.runtime.store.waitUntilTerminal(first.missionID!, after: 0, limit: .seconds(20))
+        _ = await h.runtime.store.waitUntilTerminal(first.missionID!, after: 0, limit: hangLimit)
         let second = try await h.say("echo again and again")
         #expect(second.type == .missionStarted)
         #expect(second.missionID != first.missionID)

@@ -43,7 +43,7 @@ final class ChildProcess: Sendable {
 
     /// Waits until stdout or stderr contains `text`, re-reading when either file changes;
     /// false after `limit`.
-    func waitFor(_ text: String, limit: Duration = .seconds(20)) async -> Bool {
+    func waitFor(_ text: String, limit: Duration = hangLimit) async -> Bool {
         guard let outWatcher = try? FileWatcher(path: files.file("stdout")),
               let errWatcher = try? FileWatcher(path: files.file("stderr")) else { return false }
         defer {

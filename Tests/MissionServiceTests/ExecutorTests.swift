@@ -95,7 +95,7 @@ struct Harness {
     }
 
     func waitForTerminal(_ id: String) async -> Whiteboard? {
-        await runtime.store.waitUntilTerminal(id, after: 0, limit: .seconds(20))
+        await runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit)
     }
 
     func finish(grace: Duration = .seconds(5)) async {

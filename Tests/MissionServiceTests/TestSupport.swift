@@ -2,6 +2,12 @@ import MissionModel
 import Foundation
 @testable import MissionService
 
+/// How long a test waits for something that should happen at once before it counts as hung.
+/// Generous on purpose: with the whole suite running in parallel under ThreadSanitizer, the
+/// two-thread pool can be busy for tens of seconds before a ready task resumes (CI saw a
+/// 75 ms test take 27 s). It bounds a hang; it never measures speed.
+let hangLimit: Duration = .seconds(90)
+
 /// A fresh directory under the system temp dir, removed when the test's scope ends.
 final class TemporaryDirectory: Sendable {
     let path: String

@@ -18,7 +18,7 @@ import Testing
         // Acknowledged means on disk: a fresh reader of the file sees the mission.
         let onDisk = try MissionStore(path: live.dir.file("missions.jsonl"), mode: .readOnly)
         #expect(onDisk.whiteboard(id)?.priority == 5)
-        _ = await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: .seconds(20))
+        _ = await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit)
         let board = try await live.request("GET", "/api/whiteboard/\(id)")
         #expect(board.json["status"] == .string("completed"))
         let early = try await live.request("GET", "/api/whiteboard/\(id)?at_seq=2")

@@ -9,10 +9,6 @@ import Testing
 /// waits. A connected Unix socket pair makes the timing exact: a write is in the peer's queue
 /// when it returns.
 @Suite struct EventLoopReadinessTests {
-    /// How long a read may take before it counts as hung. Generous: with the whole suite running
-    /// at once, the two-thread pool can be busy for seconds before a ready task resumes.
-    private static let hangBound: Duration = .seconds(30)
-
     /// Runs `body` with our end of a fresh pair (on its own loop), the peer's descriptor, and a
     /// 16-byte read buffer.
     private static func withPair(_ body: (TCPSocket, Int32, UnsafeMutableRawBufferPointer) async throws -> Void) async throws {
@@ -41,21 +37,21 @@ import Testing
         try await Self.withPair { socket, peer, buffer async throws in
             // A short read drains the socket, so a later `waitFirst` read waits before reading.
             Self.put(1, to: peer)
-            #expect(try await socket.read(into: buffer, deadline: EventLoop.deadline(after: Self.hangBound)) == 1)
+            #expect(try await socket.read(into: buffer, deadline: EventLoop.deadline(after: hangLimit)) == 1)
             // A wait that times out leaves the descriptor watched, with nobody waiting.
             await #expect(throws: SocketError.timedOut) { try await socket.read(into: buffer, deadline: EventLoop.deadline(after: .milliseconds(20))) }
             Self.put(1, to: peer)
             // A round trip through the loop: it runs jobs only between polls, so once this one has
             // run, the poll thread has collected the edge, with nobody waiting for it.
             await Task(executorPreference: socket.loop) {}.value
-            let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: Self.hangBound), waitFirst: true)
+            let count = try await socket.read(into: buffer, deadline: EventLoop.deadline(after: hangLimit), waitFirst: true)
             #expect(count == 1)
         }
     }
 
     @Test func a_read_that_fills_the_buffer_reads_again_before_it_waits() async throws {
         try await Self.withPair { socket, peer, buffer async throws in
-            let deadline = EventLoop.deadline(after: Self.hangBound)
+            let deadline = EventLoop.deadline(after: hangLimit)
             Self.put(1, to: peer)
             #expect(try await socket.read(into: buffer, deadline: deadline) == 1)
             // Two buffers' worth arrive at once: one edge. The first read takes it and fills the

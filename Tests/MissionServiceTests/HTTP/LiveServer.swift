@@ -30,7 +30,7 @@ final class LiveServer: Sendable {
 
     /// A new connection to the server.
     func connect() async throws -> TestClient {
-        TestClient(socket: try await TCPSocket.connect(host: "127.0.0.1", port: port, loop: loop, deadline: EventLoop.deadline(after: .seconds(10))))
+        TestClient(socket: try await TCPSocket.connect(host: "127.0.0.1", port: port, loop: loop, deadline: EventLoop.deadline(after: hangLimit)))
     }
 
     /// One request on a new connection.
@@ -65,14 +65,14 @@ final class TestClient: @unchecked Sendable {
     }
 
     func send(_ text: String) async throws {
-        try await socket.write(Array(text.utf8), deadline: EventLoop.deadline(after: .seconds(10)))
+        try await socket.write(Array(text.utf8), deadline: EventLoop.deadline(after: hangLimit))
     }
 
     /// More input; false at end of stream.
     private func fill() async throws -> Bool {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
         defer { chunk.deallocate() }
-        let count = try await socket.read(into: chunk, deadline: EventLoop.deadline(after: .seconds(20)))
+        let count = try await socket.read(into: chunk, deadline: EventLoop.deadline(after: hangLimit))
         buffer += chunk[0..<count]
         return count > 0
     }

@@ -12,7 +12,7 @@ extension LiveServer {
 extension WebSocketClient {
     /// The next message as JSON, failing the test after 20 s.
     func json() async throws -> JSONObject {
-        switch try await receive(deadline: EventLoop.deadline(after: .seconds(20))) {
+        switch try await receive(deadline: EventLoop.deadline(after: hangLimit)) {
         case .text(let text): return try JSONParser.parse(text).objectValue ?? [:]
         case .closed(let code, let reason): return ["closed": .int(Int(code ?? 0)), "reason": .string(reason)]
         }
