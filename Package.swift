@@ -17,12 +17,18 @@ let package = Package(
         // CPU than when everything was one module (scripts/post-cpu, alternating builds).
         .target(name: "MissionModel", dependencies: ["CShim"],
                 swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
-        .target(name: "MissionService", dependencies: ["MissionModel", "CShim"]),
+        // The log (a protocol and its JSON Lines implementation), the whiteboard fold, checkpoints
+        // and the data directory.
+        .target(name: "MissionStore", dependencies: ["MissionModel", "CShim"],
+                swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        .target(name: "MissionService", dependencies: ["MissionStore", "MissionModel", "CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
         .executableTarget(name: "MissionBench", dependencies: ["MissionService", "MissionModel", "CShim"], path: "Benchmarks/MissionBench"),
         // Tests mirror the targets.
+        .target(name: "MissionTestSupport", dependencies: ["MissionModel"], path: "Tests/MissionTestSupport"),
         .testTarget(name: "MissionModelTests", dependencies: ["MissionModel"]),
-        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionModel", "CShim"]),
+        .testTarget(name: "MissionStoreTests", dependencies: ["MissionStore", "MissionModel", "MissionTestSupport"]),
+        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionStore", "MissionModel", "MissionTestSupport", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )

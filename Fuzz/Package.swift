@@ -10,7 +10,8 @@ let package = Package(
     targets: [
         .target(name: "CShim"),
         .target(name: "MissionModel", dependencies: ["CShim"]),
-        .target(name: "MissionService", dependencies: ["MissionModel", "CShim"]),
+        .target(name: "MissionStore", dependencies: ["MissionModel", "CShim"]),
+        .target(name: "MissionService", dependencies: ["MissionStore", "MissionModel", "CShim"]),
     ] + ["FuzzHTTP", "FuzzWebSocket", "FuzzJSONL", "FuzzIntent"].map { name in
         .executableTarget(name: name, dependencies: ["MissionService"])
     },

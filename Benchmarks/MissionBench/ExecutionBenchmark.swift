@@ -1,3 +1,4 @@
+import MissionStore
 import MissionService
 
 /// Execution alone, in this process: N echo missions are created first, then the executor is

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import MissionService
 
 /// Durable mission creation alone, in this process: `MissionRuntime.submit` from C tasks,

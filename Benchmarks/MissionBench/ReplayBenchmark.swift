@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 import MissionService
 

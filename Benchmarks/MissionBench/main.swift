@@ -1,3 +1,4 @@
+import MissionStore
 import Foundation
 import MissionService
 

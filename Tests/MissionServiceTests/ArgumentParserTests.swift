@@ -1,4 +1,5 @@
 import MissionModel
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

@@ -1,5 +1,7 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
+import MissionTestSupport
 import Testing
 @testable import MissionService
 
@@ -72,6 +74,14 @@ import Testing
         #expect(last.stdout.split(separator: "\n").map(String.init) == Array(dir.lines("missions.jsonl").suffix(10)))
         let signals = try await ChildProcess.run(["tail", "signals", "--since", "2", "--json", "--data", dir.path])
         #expect(signals.stdout.split(separator: "\n").map(String.init) == Array(dir.lines("learning_signals.jsonl").dropFirst(2)))
+        // One mission's records only, in either log.
+        let second = try #require(parse(dir.lines("missions.jsonl").last!)["mission_id"]?.stringValue)
+        for log in ["missions", "signals"] {
+            let mine = try await ChildProcess.run(["tail", log, "--since", "0", "--json", "--mission", second, "--data", dir.path])
+            let expected = dir.lines(log == "missions" ? "missions.jsonl" : "learning_signals.jsonl").filter { parse($0)["mission_id"] == .string(second) }
+            #expect(!expected.isEmpty)
+            #expect(mine.stdout.split(separator: "\n").map(String.init) == expected)
+        }
     }
 
     @Test func tail_follow_shows_records_another_process_appends() async throws {

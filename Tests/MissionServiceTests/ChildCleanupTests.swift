@@ -1,6 +1,8 @@
+@testable import MissionStore
 import CShim
 import Foundation
 import Glibc
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

@@ -1,5 +1,7 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
+import MissionTestSupport
 @testable import MissionService
 
 /// A real child process (the built `mission` binary). Its stdout and stderr go to files, not

@@ -1,5 +1,7 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
+import MissionTestSupport
 import Testing
 @testable import MissionService
 
@@ -55,8 +57,8 @@ import Testing
         let entries = try final.log.entries(after: 0, limit: Int.max)
         #expect(entries.map(\.seq) == Array(1...entries.count))
         var terminal: [String: Int] = [:]
-        for entry in entries where entry.record["status"] == .string("completed") {
-            terminal[entry.record["mission_id"]!.stringValue!, default: 0] += 1
+        for entry in entries where try entry.record()["status"] == .string("completed") {
+            terminal[try entry.record()["mission_id"]!.stringValue!, default: 0] += 1
         }
         #expect(terminal.count == Self.missions)
         #expect(terminal.values.allSatisfy { $0 == 1 })

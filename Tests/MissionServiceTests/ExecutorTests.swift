@@ -1,6 +1,8 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
 import Synchronization
+import MissionTestSupport
 import Testing
 @testable import MissionService
 
@@ -206,7 +208,7 @@ struct Harness {
         let h = try await Harness(tools: [SlowTool()])
         let id = try await h.submit("slow", "3600").whiteboard.missionID
         // Wait for the tool to start (its progress record), then cancel.
-        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        for try await entry in h.runtime.store.log.follow(after: 0) where try entry.record()["phase"] == .string("sleep") { break }
         let outcome = try await h.runtime.executor.cancel(id)
         guard case .cancelled(let board) = outcome else { Issue.record("\(outcome)"); return }
         #expect(board.status == .cancelled)
@@ -289,7 +291,7 @@ struct Harness {
     @Test func shutdown_past_grace_puts_running_missions_back_to_queued() async throws {
         let h = try await Harness(tools: [SlowTool()])
         let id = try await h.submit("slow", "3600").whiteboard.missionID
-        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        for try await entry in h.runtime.store.log.follow(after: 0) where try entry.record()["phase"] == .string("sleep") { break }
         await h.finish(grace: .milliseconds(50))
         let board = try #require(h.runtime.store.whiteboard(id))
         #expect(board.status == .queued)
@@ -304,7 +306,7 @@ struct Harness {
             let h = try await Harness(dir: dir, tools: [SlowTool()])
             if round == 0 { id = try await h.submit("slow", "3600", maxAttempts: 3).whiteboard.missionID }
             let from = h.runtime.store.board.appliedSeq
-            for try await entry in h.runtime.store.log.follow(after: from) where entry.record["phase"] == .string("sleep") { break }
+            for try await entry in h.runtime.store.log.follow(after: from) where try entry.record()["phase"] == .string("sleep") { break }
             #expect(h.runtime.store.whiteboard(id)?.attempts == 1)
             await h.finish(grace: .milliseconds(20))
             let board = try #require(h.runtime.store.whiteboard(id))
@@ -313,14 +315,14 @@ struct Harness {
             #expect(board.progress == MissionProgress(phase: "queued", message: "waiting to run again after an interruption"))
         }
         let records = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).log.entries(after: 0, limit: Int.max)
-        let started = records.filter { $0.record["reason"] == .string("execution_started") }.map { $0.record["attempt"]?.intValue }
+        let started = try records.filter { try $0.record()["reason"] == .string("execution_started") }.map { try $0.record()["attempt"]?.intValue }
         #expect(started == [1, 1, 1, 1])
     }
 
     @Test func shutdown_lets_missions_finish_within_grace() async throws {
         let h = try await Harness(tools: [SlowTool()])
         let id = try await h.submit("slow", "0.3").whiteboard.missionID
-        for try await entry in h.runtime.store.log.follow(after: 0) where entry.record["phase"] == .string("sleep") { break }
+        for try await entry in h.runtime.store.log.follow(after: 0) where try entry.record()["phase"] == .string("sleep") { break }
         await h.finish(grace: .seconds(10))
         #expect(h.runtime.store.whiteboard(id)?.status == .completed)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MissionModel
+@testable import MissionStore
 import Testing
 @testable import MissionService
 

@@ -2,6 +2,7 @@ import MissionModel
 import CShim
 import Foundation
 import Glibc
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// A request the API refuses: the status and `{"error": {"code", "message"}}` it answers with
 /// (CONTRACT §4). Messages say what went wrong and how to fix it.
 struct APIError: Error {

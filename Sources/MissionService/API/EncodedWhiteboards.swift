@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// Whiteboards as encoded JSON, kept while they do not change: a whiteboard is read far more
 /// often than it changes, and encoding it (timestamps above all) was most of a GET's cost.
 /// An entry is valid for the `lastSeq` it was encoded at. Bounded: past `limit` entries an

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 /// Fan-out of one log to the subscribers that are caught up: one follower reads each record
@@ -34,11 +35,11 @@ final class LiveHub: Sendable {
         var rooms: [LiveRoom: [ObjectIdentifier: Subscription]] = [:]
     }
 
-    let log: JSONLLog
+    let log: any RecordLog
     let metrics: LiveMetrics
     private let state: Locked<State>
 
-    init(log: JSONLLog, metrics: LiveMetrics) {
+    init(log: any RecordLog, metrics: LiveMetrics) {
         self.log = log
         self.metrics = metrics
         state = Locked(State(cursor: log.lastSeq))

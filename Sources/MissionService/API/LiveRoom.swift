@@ -1,3 +1,4 @@
+import MissionStore
 /// A WebSocket room (CONTRACT §5): which log it follows and which of its records it carries.
 enum LiveRoom: Hashable, Sendable {
     /// Every missions.jsonl record.

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// The client ops of CONTRACT §5: subscribe, unsubscribe, chat, auth, ping.
 extension LiveSession {
     func handle(_ text: String, in group: inout TaskGroup<Void>) async {

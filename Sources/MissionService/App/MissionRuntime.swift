@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// Everything one process needs to own a data directory: the lock, both logs with the view,
 /// the queue and the executor. The CLI's `run` and the server both start from here.
 public final class MissionRuntime: Sendable {
@@ -39,7 +40,7 @@ public final class MissionRuntime: Sendable {
     public init(_ options: Options) throws {
         directory = options.dataDirectory
         lock = try directory.lock()
-        let signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits)
+        let signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits, keyField: MissionStore.keyField)
         let (store, checkpointNote): (MissionStore, String)
         do {
             (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)
@@ -57,7 +58,7 @@ public final class MissionRuntime: Sendable {
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
         var torn: [String] = []
-        for log in [store.log, signals.log] where log.openReport.tornBytes > 0 {
+        for log in [store.file, signalsLog].compactMap(\.self) where log.openReport.tornBytes > 0 {
             torn.append("\(log.path): set aside a torn last line of \(log.openReport.tornBytes) bytes in \(log.openReport.tornPath ?? "?")")
         }
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,

@@ -1,3 +1,4 @@
+import MissionStore
 public enum Submission: Sendable {
     case created(Whiteboard)
     /// An identical mission (same dedup key) is already queued or running; nothing was created.

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 /// What every command gets: its parsed arguments and the environment.

@@ -1,3 +1,4 @@
+import MissionStore
 /// The `mission` executable's entry: parse, dispatch, map errors to exit statuses.
 public enum MissionCommandLine {
     public static func main(_ arguments: [String], environment: [String: String]) async -> Int32 {

@@ -1,10 +1,12 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 /// One readable line per log record, for `tail` and `run`'s progress.
 enum RecordFormatter {
     static func line(_ entry: LogEntry) -> String {
-        let record = entry.record
+        let prefixOnly = "#\(entry.seq)"
+        guard let record = try? entry.record() else { return "\(prefixOnly) (unreadable) \(entry.text)" }
         let time = record["timestamp"]?.stringValue ?? "-"
         let prefix = "#\(entry.seq) \(time)"
         if record["signal_type"] != nil {

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 extension ChatOrchestrator {
     nonisolated func status(_ id: String?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
         guard let id else {

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// The front door: a chat message (or an API mission request) becomes a mission or an
 /// answer, and the envelope comes back as soon as the records are durable. It never waits
 /// for execution.

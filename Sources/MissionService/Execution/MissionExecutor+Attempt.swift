@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 extension MissionExecutor {
     /// How one supervised attempt ended.
     enum AttemptEnd: Sendable {

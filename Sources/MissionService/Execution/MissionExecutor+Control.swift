@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 extension MissionExecutor {
     public enum CancelOutcome: Sendable {
         case cancelled(Whiteboard)

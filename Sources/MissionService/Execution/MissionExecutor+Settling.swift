@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 extension MissionExecutor {
     /// A mission whose last record is queued for the log. Only once that record is synced does
     /// the mission leave the queue (until then an identical request is still its duplicate) and

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// Runs queued missions: N workers, each a child of the one task group `run()` owns.
 ///
 /// Per attempt: `active` → tool → `completed` / `failed` (or back to `queued` for a retry after

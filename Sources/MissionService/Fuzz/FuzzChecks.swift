@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// Entry points for the fuzz targets (`Fuzz/`, built with libFuzzer): each runs one parser of
 /// untrusted input on arbitrary bytes and checks properties that must hold for *every* input,
 /// trapping when one does not, so that libFuzzer reports it with the input that broke it.

@@ -1,5 +1,7 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

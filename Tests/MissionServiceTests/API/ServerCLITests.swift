@@ -1,5 +1,6 @@
 import MissionModel
 import Foundation
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

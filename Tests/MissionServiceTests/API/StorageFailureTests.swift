@@ -1,4 +1,5 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
 import Glibc
 import Testing
@@ -23,7 +24,7 @@ import Testing
     @Test func a_full_disk_is_507_and_health_503_and_it_resumes_by_itself_keeping_what_waited() async throws {
         let live = try LiveServer()
         await live.server.runtime.queue.close()
-        let log = live.server.runtime.store.log
+        let log = try #require(live.server.runtime.store.file)
         let (reports, reported) = AsyncStream.makeStream(of: String.self)
         log.reportStorage { reported.yield($0) }
         var said = reports.makeAsyncIterator()
@@ -55,7 +56,7 @@ import Testing
     @Test func another_write_failure_stops_writes_for_good_with_503_and_the_server_still_stops() async throws {
         let live = try LiveServer { $0.grace = .seconds(1) }
         await live.server.runtime.queue.close()
-        let log = live.server.runtime.store.log
+        let log = try #require(live.server.runtime.store.file)
         let saved = redirect(log.file.fd, to: "/dev/null", O_RDONLY)
         defer { close(saved) }
         let first = try await live.request("POST", "/api/missions", body: Self.body.replacingOccurrences(of: "DESCRIPTION", with: "lost"))

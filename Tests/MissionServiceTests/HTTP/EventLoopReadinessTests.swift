@@ -1,6 +1,7 @@
 import MissionModel
 import Foundation
 import Glibc
+import MissionTestSupport
 import Testing
 @testable import MissionService
 

@@ -1,3 +1,4 @@
+import MissionStore
 enum CancelCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let id = context.parsed.arguments[0]

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 /// `mission repair`: rewrites a damaged log offline (CONTRACT §6), keeping every good record

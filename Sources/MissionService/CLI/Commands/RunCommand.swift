@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 enum RunCommand {
@@ -51,7 +52,7 @@ enum RunCommand {
                         Console.err(RecordFormatter.line(entry))
                         // By the record itself: the board may already be past it (one commit can
                         // carry a whole attempt).
-                        if entry.record["status"]?.stringValue.flatMap(MissionStatus.init(rawValue:))?.isTerminal == true { return .finished }
+                        if try entry.record()["status"]?.stringValue.flatMap(MissionStatus.init(rawValue:))?.isTerminal == true { return .finished }
                     }
                 } catch {
                     Console.err("mission \(id): cannot follow the log: \(error)")

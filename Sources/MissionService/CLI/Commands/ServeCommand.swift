@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 enum ServeCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let parsed = context.parsed

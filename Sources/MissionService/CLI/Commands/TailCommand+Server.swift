@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 /// `mission tail --server URL`: the same output as the local tail, from a running server's
@@ -22,7 +23,7 @@ extension TailCommand {
                 .body.objectValue?["events"]?.arrayValue?.compactMap(\.objectValue) ?? []
             let shown = since == nil ? Array(events.suffix(defaultCount)) : events
             if !follow {
-                for record in shown { show(LogEntry(seq: record["seq"]?.intValue ?? 0, line: JSONWriter.encode(record), record: record)) }
+                for record in shown { show(LogEntry(seq: record["seq"]?.intValue ?? 0, line: JSONWriter.encode(record), key: record["mission_id"]?.stringValue, record: record)) }
                 return ExitStatus.success
             }
             start = (shown.first?["seq"]?.intValue).map { $0 - 1 } ?? 0
@@ -134,7 +135,7 @@ extension TailCommand {
               let seqValue = (try? JSONParser.parse(text))?.objectValue?["seq"]?.intValue else { return nil }
         let line = Array(bytes[marker.upperBound..<(bytes.count - 1)])
         guard let record = (try? JSONParser.parse(line))?.objectValue else { return nil }
-        return LogEntry(seq: seqValue, line: line, record: record)
+        return LogEntry(seq: seqValue, line: line, key: record["mission_id"]?.stringValue, record: record)
     }
 
     private static func nextJSON(_ client: WebSocketClient) async throws -> JSONObject {

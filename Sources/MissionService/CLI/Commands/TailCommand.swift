@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 import Foundation
 
 enum TailCommand {
@@ -15,7 +16,7 @@ enum TailCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("no log at \(path) yet; pass --data DIR if the service uses another directory")
         }
-        let log = try JSONLLog(path: path, mode: .readOnly)
+        let log = try JSONLLog(path: path, mode: .readOnly, keyField: MissionStore.keyField)
         let mission = context.parsed.value("--mission")
         let since = try context.parsed.int("--since", in: 0...Int.max)
         let follow = context.parsed.has("--follow")

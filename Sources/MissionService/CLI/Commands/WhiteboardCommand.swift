@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 enum WhiteboardCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
         let id = context.parsed.arguments[0]

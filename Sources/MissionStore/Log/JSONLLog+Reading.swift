@@ -50,7 +50,8 @@ extension JSONLLog {
                 let line = UnsafeBufferPointer(rebasing: all[start..<end])
                 let seq = firstSeq + index
                 let record = try Self.parseLine(line, lineNumber: seq, path: path)
-                entries.append(LogEntry(seq: seq, line: Array(line), record: record["seq"] == nil ? record.prepending("seq", .int(seq)) : record))
+                entries.append(LogEntry(seq: seq, line: Array(line), key: keyField.flatMap { record[$0]?.stringValue },
+                                        record: record["seq"] == nil ? record.prepending("seq", .int(seq)) : record))
             }
         }
         return entries
@@ -64,12 +65,6 @@ extension JSONLLog {
     }
 
     // MARK: Following
-
-    /// Every committed record with seq > `seq`, then each new one as it is committed, in order
-    /// with no gap. Ends when the log closes or the consuming task is cancelled.
-    public func follow(after seq: Int) -> LogFollower {
-        LogFollower(log: self, after: seq)
-    }
 
     /// Waits until a record after `seq` is committed: true then; false if the log closed or
     /// failed, or the task was cancelled first.
@@ -128,7 +123,7 @@ extension JSONLLog {
 /// sent a gap: it reads what it missed from memory or the file when it asks again.
 public struct LogFollower: AsyncSequence, Sendable {
     public typealias Element = LogEntry
-    let log: JSONLLog
+    let log: any RecordLog
     let after: Int
 
     public func makeAsyncIterator() -> Iterator {
@@ -136,12 +131,12 @@ public struct LogFollower: AsyncSequence, Sendable {
     }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let log: JSONLLog
+        let log: any RecordLog
         var cursor: Int
         var buffer: [LogEntry] = []
         var index = 0
 
-        init(log: JSONLLog, cursor: Int) {
+        init(log: any RecordLog, cursor: Int) {
             self.log = log
             self.cursor = cursor
         }

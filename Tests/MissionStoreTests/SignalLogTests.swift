@@ -1,6 +1,7 @@
 import MissionModel
+@testable import MissionStore
+import MissionTestSupport
 import Testing
-@testable import MissionService
 
 @Suite struct SignalLogTests {
     @Test func a_batch_of_signals_is_written_in_order_with_consecutive_seqs() async throws {

@@ -1,7 +1,7 @@
 import MissionModel
+@testable import MissionStore
 import Foundation
 import Testing
-@testable import MissionService
 
 /// `data/examples` holds logs in the earlier Python service's format (no `seq`); they must fold.
 @Suite struct ExampleDataTests {
@@ -20,7 +20,7 @@ import Testing
         #expect(failed.status == .failed)
         #expect(failed.executionResult?.error == "timed out after 30 s")
         #expect(store.board.undecodable.isEmpty)
-        #expect(try store.log.entries(after: 5).first?.record["seq"] == .int(6))
+        #expect(try store.log.entries(after: 5).first?.record()["seq"] == .int(6))
     }
 
     @Test func the_legacy_example_logs_verify_as_sound() throws {

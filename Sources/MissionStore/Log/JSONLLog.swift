@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Committed records can be read from any seq and followed live (`follow(after:)`): a
 /// follower waits on a continuation that the writer resumes, it never polls.
-public final class JSONLLog: Sendable {
+public final class JSONLLog: RecordLog {
     public enum Mode: Sendable { case readWrite, readOnly }
 
     /// A prefix of the file already folded elsewhere (a checkpoint): its lines are not parsed.
@@ -40,16 +40,7 @@ public final class JSONLLog: Sendable {
         public var tornPath: String?
     }
 
-    /// Counters since open: how well group commit batches (records per sync) and sync time.
-    public struct Stats: Sendable, Equatable {
-        public var records = 0
-        public var syncs = 0
-        public var syncNanoseconds: UInt64 = 0
-        /// Each write + fdatasync of a batch, in seconds.
-        public var syncSeconds = Histogram(bounds: Histogram.syncSeconds)
-    }
-
-    public var stats: Stats { state.withLock { $0.stats } }
+    public var stats: LogStats { state.withLock { $0.stats } }
 
     public struct Limits: Sendable {
         public var maxRecordBytes = 4 << 20
@@ -66,6 +57,7 @@ public final class JSONLLog: Sendable {
     public let mode: Mode
     let file: LogFile
     let limits: Limits
+    let keyField: String?
     let state: Locked<State>
     let wakeWriter = DispatchSemaphore(value: 0)
     /// Set (never cleared but by the writer) while the log is full or failed: lets
@@ -116,7 +108,7 @@ public final class JSONLLog: Sendable {
         var nextWaiterID: UInt64 = 0
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var blockingClosers: [DispatchSemaphore] = []
-        var stats = Stats()
+        var stats = LogStats()
 
         /// Whether a submit (with someone waiting for it, or not) or a close must wake the
         /// writer; if so, it counts as awake from here on.
@@ -155,12 +147,15 @@ public final class JSONLLog: Sendable {
     /// moved to `<path>.torn` and cut off; a damaged line before it throws `corruptLine`.
     /// `replay` sees every parsed record after `trusted` in order; `onCommit` every batch
     /// appended later, on the writer thread, after it is synced and before anyone can read it.
-    public init(path: String, mode: Mode = .readWrite, limits: Limits = Limits(), trusted: TrustedPrefix? = nil,
+    /// `keyField`: the member whose string value is a record's key (`LogEntry.key`) when its
+    /// line is read back; nil for a log whose records have none.
+    public init(path: String, mode: Mode = .readWrite, limits: Limits = Limits(), keyField: String? = nil, trusted: TrustedPrefix? = nil,
                 replay: (_ seq: Int, _ record: JSONObject) throws -> Void = { _, _ in },
                 onCommit: (@Sendable ([LogEntry]) -> Void)? = nil) throws {
         self.path = path
         self.mode = mode
         self.limits = limits
+        self.keyField = keyField
         self.onCommit = onCommit
         if mode == .readOnly, access(path, F_OK) != 0 {
             throw LogError.io(path: path, operation: "open", errno: ENOENT)
@@ -226,7 +221,7 @@ public final class JSONLLog: Sendable {
         guard line.last == 0x0A, LineHash.of(Array(line.dropLast())) == trusted.lineHash else { throw CheckpointMismatch() }
     }
 
-    static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int, path: String) throws(LogError) -> JSONObject {
+    package static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int, path: String) throws(LogError) -> JSONObject {
         let record: JSONObject
         do {
             record = try JSONParser.parseObject(bytes)

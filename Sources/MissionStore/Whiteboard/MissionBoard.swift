@@ -60,7 +60,12 @@ public final class MissionBoard: Sendable {
                 if let event = entry.event {
                     Self.apply(event, to: &state)
                 } else {
-                    Self.apply(seq: entry.seq, record: entry.record, to: &state)
+                    do {
+                        Self.apply(seq: entry.seq, record: try entry.record(), to: &state)
+                    } catch {
+                        state.appliedSeq = max(state.appliedSeq, entry.seq)
+                        state.undecodable.append((entry.seq, "\(error)"))
+                    }
                 }
             }
         }

@@ -1,22 +1,7 @@
 import MissionModel
+@testable import MissionStore
+import MissionTestSupport
 import Testing
-@testable import MissionService
-
-func at(_ second: Int) -> Timestamp {
-    Timestamp(millisecondsSinceEpoch: 1_795_255_200_000 + Int64(second) * 1000)
-}
-
-func makeCreated(_ id: String = "m-1", seq: Int = 1, description: String = "hello", priority: Int = 0) -> MissionEvent {
-    MissionEvent(seq: seq, timestamp: at(seq), missionID: id, body: .created(MissionCreated(
-        objective: Objective(type: "echo", description: description), constraints: Constraints(), priority: priority,
-        source: MissionSource(channel: .api))))
-}
-
-func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, attempt: Int? = nil, id: String = "m-1",
-                result: ExecutionResult? = nil) -> MissionEvent {
-    MissionEvent(seq: seq, timestamp: at(seq), missionID: id, body: .status(StatusUpdate(
-        status: status, reason: reason, attempt: attempt, completedAt: status.isTerminal ? at(seq) : nil, executionResult: result)))
-}
 
 @Suite struct WhiteboardReducerTests {
     /// Every (from, to) pair: legal ones move the status, illegal ones are recorded but change nothing.

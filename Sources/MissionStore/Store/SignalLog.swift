@@ -10,7 +10,7 @@ public final class SignalLog: Sendable {
         case duplicateSuppressed = "duplicate_suppressed"
     }
 
-    public let log: JSONLLog
+    public let log: any RecordLog
 
     /// Nobody waits for a signal's sync, so a batch of them waits longer for company than the
     /// missions log's records do: fewer syncs, each of more signals.
@@ -20,7 +20,7 @@ public final class SignalLog: Sendable {
         return limits
     }()
 
-    public init(log: JSONLLog) {
+    public init(log: any RecordLog) {
         self.log = log
     }
 
@@ -31,7 +31,7 @@ public final class SignalLog: Sendable {
     @discardableResult
     public func emit(_ type: SignalType, missionID: String?, at timestamp: Timestamp = .now(),
                      _ fields: JSONObject = JSONObject()) throws -> Int {
-        try log.enqueue([Self.record(type, missionID: missionID, at: timestamp, fields)]).lowerBound
+        try log.enqueue([Self.logRecord(type, missionID: missionID, at: timestamp, fields)]).lowerBound
     }
 
     /// One signal of a batch for `emit(_:)`.
@@ -52,7 +52,13 @@ public final class SignalLog: Sendable {
     /// Queues several signals at once, in order: one lock, one wake of the writer.
     public func emit(_ signals: [Signal]) throws {
         guard !signals.isEmpty else { return }
-        try log.enqueue(signals.map { Self.record($0.type, missionID: $0.missionID, at: $0.at, $0.fields) })
+        _ = try log.enqueue(signals.map { Self.logRecord($0.type, missionID: $0.missionID, at: $0.at, $0.fields) })
+    }
+
+    /// A signal as a record of the log: keyed by its mission, and kept as its line only (nobody
+    /// reads a signal back from its entry).
+    static func logRecord(_ type: SignalType, missionID: String?, at timestamp: Timestamp, _ fields: JSONObject) -> LogRecord {
+        LogRecord(body: JSONWriter.encode(record(type, missionID: missionID, at: timestamp, fields)), key: missionID)
     }
 
     static func record(_ type: SignalType, missionID: String?, at timestamp: Timestamp, _ fields: JSONObject) -> JSONObject {

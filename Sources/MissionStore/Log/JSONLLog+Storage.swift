@@ -3,20 +3,10 @@ import Dispatch
 import Glibc
 
 extension JSONLLog {
-    /// Whether the log can take records now (CONTRACT §1, "when the disk refuses a write").
-    public enum Storage: Sendable, Equatable {
-        case ok
-        /// The disk is full: the writer holds its batch and writes it again about once a
-        /// second; it resumes by itself once space is back.
-        case full
-        /// A write or sync failed otherwise (EIO): appends are refused until a restart.
-        case failed(String)
-    }
-
     /// How often a held batch is written again while the disk is full.
     static let fullRetryInterval: Duration = .seconds(1)
 
-    public var storage: Storage {
+    public var storage: LogStorage {
         state.withLock { state in
             if let failure = state.failure {
                 if case .full = failure { return .full }

@@ -1,25 +1,39 @@
 import MissionModel
-/// `missions.jsonl` and its materialised view: typed appends, whiteboards, history.
+/// The missions log and its materialised view: typed appends, whiteboards, history. Mission
+/// events are encoded here, above the log, which only sees records (`RecordLog`).
 public final class MissionStore: Sendable {
-    public let log: JSONLLog
+    public let log: any RecordLog
+    /// The same log when it is a data directory's `missions.jsonl`: for what only a file has
+    /// (checkpoints, the report of its opening).
+    public let file: JSONLLog?
     public let board: MissionBoard
+    /// Every record of the missions log belongs to the mission it names here.
+    public static let keyField = "mission_id"
 
-    /// Opens the missions log, folding it into a fresh board (or onto `restored`, a board
-    /// loaded from a checkpoint that covers the log up to `trusted`).
-    public init(path: String, mode: JSONLLog.Mode = .readWrite, restored: MissionBoard? = nil,
-                trusted: JSONLLog.TrustedPrefix? = nil) throws {
-        let board = restored ?? MissionBoard()
+    /// A store over `log`, whose every commit must already be folded into `board` (the log
+    /// calls `board.apply` before a commit becomes visible).
+    public init(log: any RecordLog, board: MissionBoard) {
+        self.log = log
+        self.file = log as? JSONLLog
         self.board = board
-        log = try JSONLLog(path: path, mode: mode, trusted: trusted,
-                           replay: { seq, record in board.apply(seq: seq, record: record) },
-                           onCommit: { entries in board.apply(entries) })
+    }
+
+    /// Opens `missions.jsonl` at `path`, folding it into a fresh board (or onto `restored`, a
+    /// board loaded from a checkpoint that covers the log up to `trusted`).
+    public convenience init(path: String, mode: JSONLLog.Mode = .readWrite, restored: MissionBoard? = nil,
+                            trusted: JSONLLog.TrustedPrefix? = nil) throws {
+        let board = restored ?? MissionBoard()
+        let log = try JSONLLog(path: path, mode: mode, keyField: Self.keyField, trusted: trusted,
+                               replay: { seq, record in board.apply(seq: seq, record: record) },
+                               onCommit: { entries in board.apply(entries) })
+        self.init(log: log, board: board)
     }
 
     /// Appends `events` as one durable batch; returns them with their seqs. The board already
     /// reflects them when this returns.
     @discardableResult
     public func append(_ events: [MissionEvent]) async throws -> [MissionEvent] {
-        let entries = try await log.append(events: events)
+        let entries = try await log.append(events.map(LogRecord.init))
         return zip(events, entries).map { event, entry in
             var stored = event
             stored.seq = entry.seq
@@ -34,8 +48,8 @@ public final class MissionStore: Sendable {
     /// Returns the seq of the last one.
     @discardableResult
     public func enqueue(_ events: [MissionEvent]) async throws -> Int {
-        let seqs = try log.enqueue(events: events)
-        if log.queuedBytes > log.limits.maxBatchBytes { await log.flush() }
+        let seqs = try log.enqueue(events.map(LogRecord.init))
+        if log.queuedBytes > log.maxBatchBytes { await log.flush() }
         return seqs.upperBound
     }
 
@@ -52,7 +66,7 @@ public final class MissionStore: Sendable {
         guard !seqs.isEmpty else { return nil }
         var folded = Whiteboard(missionID: missionID)
         for entry in try log.entries(at: Array(seqs)) {
-            WhiteboardReducer.reduce(into: &folded, try MissionEvent(record: entry.record, seq: entry.seq))
+            WhiteboardReducer.reduce(into: &folded, try MissionEvent(record: entry.record(), seq: entry.seq))
         }
         return folded
     }

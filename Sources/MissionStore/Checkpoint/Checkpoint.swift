@@ -26,10 +26,10 @@ public enum Checkpoint {
     }
 
     /// What `write` did: the seq covered, and how many segments it copied from the previous file.
-    struct Written: Equatable {
-        var seq: Int
-        var segments: Int
-        var copiedSegments: Int
+    package struct Written: Equatable {
+        package var seq: Int
+        package var segments: Int
+        package var copiedSegments: Int
     }
 
     struct Snapshot {
@@ -39,7 +39,7 @@ public enum Checkpoint {
 
     /// Opens the missions log of `directory`, starting from its checkpoint when one is valid.
     /// Returns the store and a line saying what happened, for the start-up log.
-    static func openStore(_ directory: DataDirectory, mode: JSONLLog.Mode = .readWrite,
+    package static func openStore(_ directory: DataDirectory, mode: JSONLLog.Mode = .readWrite,
                           useCheckpoint: Bool = true) throws -> (MissionStore, String) {
         guard useCheckpoint, FileManager.default.fileExists(atPath: directory.checkpointPath) else {
             return (try MissionStore(path: directory.missionsPath, mode: mode), "no checkpoint; replayed the whole log")
@@ -61,11 +61,13 @@ public enum Checkpoint {
 
     /// Writes the store's current state atomically (temp file, fsync, rename, fsync dir).
     /// Segments that nothing changed in since the previous checkpoint (written or loaded by
-    /// this board) are copied from its file. Returns nil when there was nothing to cover.
+    /// this board) are copied from its file. Returns nil when there was nothing to cover, or
+    /// when the store is not a file (a checkpoint describes a prefix of `missions.jsonl`).
     @discardableResult
-    static func write(_ store: MissionStore, to path: String) throws -> Written? {
+    package static func write(_ store: MissionStore, to path: String) throws -> Written? {
+        guard let file = store.file else { return nil }
         let sealed = store.board.sealForCheckpoint()
-        guard sealed.seq > 0, let trusted = try store.log.trustedPrefix(through: sealed.seq) else { return nil }
+        guard sealed.seq > 0, let trusted = try file.trustedPrefix(through: sealed.seq) else { return nil }
         var w = BinaryWriter()
         w.raw(magic)
         w.int(trusted.seq)

@@ -1,6 +1,7 @@
 import MissionModel
+@testable import MissionStore
+import MissionTestSupport
 import Testing
-@testable import MissionService
 
 @Suite struct MissionStoreTests {
     @Test func at_seq_equals_the_fold_of_the_log_prefix_for_every_seq() async throws {

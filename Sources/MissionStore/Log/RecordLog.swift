@@ -1,0 +1,88 @@
+import MissionModel
+/// The store seam: an append-only log of records, each numbered by `seq` (1, 2, 3, … with no
+/// gap, in commit order), that any number of tasks append to and follow. The JSON Lines log of
+/// one data directory implements it; a store shared by several nodes implements it the same
+/// way. Everything above the store sees only this: records arrive encoded (`LogRecord`), and
+/// committed ones come back as `LogEntry`s with their exact bytes.
+///
+/// Rules every implementation keeps:
+/// - `append` returns only once its records are durable, and the records of one call get
+///   consecutive seqs and are committed together;
+/// - a record is visible to readers (`entries`, `follow`, `waitForCommit`) only once committed,
+///   and never before every smaller seq is;
+/// - `enqueue`d records are committed in order with the appended ones, by a later commit.
+public protocol RecordLog: AnyObject, Sendable {
+    /// The seq of the last committed record (0 for an empty log).
+    var lastSeq: Int { get }
+
+    /// Appends `records` in one batch with consecutive seqs; returns once all are durable.
+    func append(_ records: [LogRecord]) async throws -> [LogEntry]
+
+    /// Queues `records` for a later commit and returns their seqs at once.
+    func enqueue(_ records: [LogRecord]) throws -> ClosedRange<Int>
+
+    /// Bytes queued and not yet taken into a commit; past `maxBatchBytes`, callers `flush`.
+    var queuedBytes: Int { get }
+    var maxBatchBytes: Int { get }
+
+    /// Waits until every record appended or enqueued so far is committed.
+    func flush() async
+
+    /// Committed entries with seq > `seq`, at most `limit`, in order.
+    func entries(after seq: Int, limit: Int) throws -> [LogEntry]
+
+    /// The committed entries with the given seqs (ascending).
+    func entries(at seqs: [Int]) throws -> [LogEntry]
+
+    /// Waits until a record after `seq` is committed: true then; false if the log closed or
+    /// failed, or the task was cancelled first.
+    func waitForCommit(after seq: Int) async -> Bool
+
+    /// Whether the log takes records now, and a throwing check of it for new work.
+    var storage: LogStorage { get }
+    func requireSpace() throws(LogError)
+    /// Where the log reports its storage turning bad and good again.
+    func reportStorage(to report: @escaping @Sendable (String) -> Void)
+    /// For a shutdown whose grace is over: writes held back (never acknowledged) are given up.
+    func abandonWritesWaitingForSpace()
+
+    /// Counters since open.
+    var stats: LogStats { get }
+
+    /// Stops taking records, commits what is queued, and ends followers.
+    func close() async
+    /// `close()` for synchronous code: blocks until drained.
+    func closeNow()
+}
+
+extension RecordLog {
+    /// Committed entries with seq > `seq`, a page of them.
+    public func entries(after seq: Int) throws -> [LogEntry] {
+        try entries(after: seq, limit: JSONLLog.defaultReadLimit)
+    }
+
+    /// Every committed record with seq > `seq`, then each new one as it is committed, in order
+    /// with no gap. Ends when the log closes or the consuming task is cancelled.
+    public func follow(after seq: Int) -> LogFollower {
+        LogFollower(log: self, after: seq)
+    }
+}
+
+/// Whether a log can take records now (CONTRACT §1, "when the disk refuses a write").
+public enum LogStorage: Sendable, Equatable {
+    case ok
+    /// The disk is full: the writer holds its batch and writes it again about once a second;
+    /// it resumes by itself once space is back.
+    case full
+    /// A write or sync failed otherwise (EIO): appends are refused until a restart.
+    case failed(String)
+}
+
+/// Counters since open: how well group commit batches (records per sync) and sync time.
+public struct LogStats: Sendable, Equatable {
+    public var records = 0
+    public var syncs = 0
+    public var syncNanoseconds: UInt64 = 0
+    /// Each write + sync of a batch, in seconds.
+    public var syncSeconds = Histogram(bounds: Histogram.syncSeconds)
+}
