@@ -17,18 +17,22 @@ let package = Package(
         // CPU than when everything was one module (scripts/post-cpu, alternating builds).
         .target(name: "MissionModel", dependencies: ["CShim"],
                 swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        // Readiness of descriptors on one epoll thread, and TCP sockets on it: below the store,
+        // whose PostgreSQL connections wait on it too.
+        .target(name: "MissionNet", dependencies: ["MissionModel", "CShim"],
+                swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         // The log (a protocol and its JSON Lines implementation), the whiteboard fold, checkpoints
         // and the data directory.
-        .target(name: "MissionStore", dependencies: ["MissionModel", "CShim"],
+        .target(name: "MissionStore", dependencies: ["MissionNet", "MissionModel", "CShim"],
                 swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
-        .target(name: "MissionService", dependencies: ["MissionStore", "MissionModel", "CShim"]),
+        .target(name: "MissionService", dependencies: ["MissionStore", "MissionNet", "MissionModel", "CShim"]),
         .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
-        .executableTarget(name: "MissionBench", dependencies: ["MissionService", "MissionModel", "CShim"], path: "Benchmarks/MissionBench"),
+        .executableTarget(name: "MissionBench", dependencies: ["MissionService", "MissionStore", "MissionNet", "MissionModel", "CShim"], path: "Benchmarks/MissionBench"),
         // Tests mirror the targets.
-        .target(name: "MissionTestSupport", dependencies: ["MissionModel"], path: "Tests/MissionTestSupport"),
+        .target(name: "MissionTestSupport", dependencies: ["MissionModel", "CShim"], path: "Tests/MissionTestSupport"),
         .testTarget(name: "MissionModelTests", dependencies: ["MissionModel"]),
-        .testTarget(name: "MissionStoreTests", dependencies: ["MissionStore", "MissionModel", "MissionTestSupport"]),
-        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionStore", "MissionModel", "MissionTestSupport", "CShim"]),
+        .testTarget(name: "MissionStoreTests", dependencies: ["MissionStore", "MissionNet", "MissionModel", "MissionTestSupport"]),
+        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionStore", "MissionNet", "MissionModel", "MissionTestSupport", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )

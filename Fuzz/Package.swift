@@ -10,8 +10,9 @@ let package = Package(
     targets: [
         .target(name: "CShim"),
         .target(name: "MissionModel", dependencies: ["CShim"]),
-        .target(name: "MissionStore", dependencies: ["MissionModel", "CShim"]),
-        .target(name: "MissionService", dependencies: ["MissionStore", "MissionModel", "CShim"]),
+        .target(name: "MissionNet", dependencies: ["MissionModel", "CShim"]),
+        .target(name: "MissionStore", dependencies: ["MissionNet", "MissionModel", "CShim"]),
+        .target(name: "MissionService", dependencies: ["MissionStore", "MissionNet", "MissionModel", "CShim"]),
     ] + ["FuzzHTTP", "FuzzWebSocket", "FuzzJSONL", "FuzzIntent"].map { name in
         .executableTarget(name: name, dependencies: ["MissionService"])
     },

@@ -1,3 +1,4 @@
+import MissionNet
 import MissionService
 
 /// One keep-alive HTTP/1.1 connection for the benchmarks: sends a request, reads one whole

@@ -1,3 +1,4 @@
+import MissionNet
 import MissionStore
 import Foundation
 import MissionService

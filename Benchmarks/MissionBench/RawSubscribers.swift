@@ -1,3 +1,4 @@
+import MissionNet
 import CShim
 import Foundation
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import MissionModel
+import MissionNet
 @testable import MissionStore
 import Testing
 @testable import MissionService
@@ -66,6 +67,7 @@ import Testing
             ("body read gap, response write", seconds(server.ioTimeout)),
             ("pipelined responses gathered", bytes(server.maxPendingOutput)),
             ("listen backlog", number(Int(TCPListener.defaultBacklog))),
+            ("PostgreSQL: connecting / one statement", seconds(PostgresConnection.defaultConnectTimeout) + " / " + seconds(PostgresConnection.defaultTimeout)),
             ("read buffer per connection: HTTP / WebSocket", bytes(HTTPConnection.readBufferBytes) + " / " + bytes(LiveSession.readBufferBytes)),
             ("ended missions waiting for their last sync", number(executor.maxUnsettled)),
             ("shutdown's wait for them", seconds(MissionExecutor.settleLimit)),

@@ -58,4 +58,6 @@ int cshim_accept(int fd);
 /// reads). 0, or -1 and errno.
 int cshim_getrandom(void *buffer, size_t count);
 
+#include "cshim_libpq.h"
+
 #endif

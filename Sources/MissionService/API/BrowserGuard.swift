@@ -1,3 +1,4 @@
+import MissionNet
 /// What keeps web pages the user happens to visit from driving a local server (CONTRACT §4
 /// "Browsers"), as Jupyter and Docker's API do: a request whose `Host` does not name this
 /// server is 421 (DNS rebinding: a foreign name that resolves to us), and one that carries an

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 /// One `/ws` client (CONTRACT §5). Its reader handles frames and ops; one writer sends what the
 /// bounded outbound queue holds; each room it watches has a follower that reads the log from a
 /// seq on and waits for room in the queue. So a client that falls behind is never sent a gap

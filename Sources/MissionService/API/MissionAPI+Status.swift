@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 extension MissionAPI {
     var uptimeSeconds: Double { Double(EventLoop.now() - started) / 1e9 }
 

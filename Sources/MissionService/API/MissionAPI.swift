@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import MissionStore
 /// The REST API of CONTRACT §4 over the runtime and the chat orchestrator: routing, the auth
 /// rule, and the mapping of every failure to a status and JSON error body.

@@ -31,6 +31,16 @@ struct CommandContext: Sendable {
         return try ServerClient(url, token: parsed.value("--token") ?? environment["MISSION_TOKEN"])
     }
 
+    /// The PostgreSQL store named by `--store` or $MISSION_STORE; a command that needs one
+    /// fails without it.
+    func storeURL() throws -> String {
+        guard let url = parsed.value("--store") ?? environment[StoreURL.environmentVariable], !url.isEmpty else {
+            throw CommandFailure("name the store with --store postgres://USER@HOST[:PORT]/DB (or $\(StoreURL.environmentVariable))")
+        }
+        if let problem = StoreURL.problem(with: url) { throw CommandFailure(problem) }
+        return url
+    }
+
     func printJSON(_ value: JSONValue) {
         Console.out(String(decoding: JSONWriter.encode(value, pretty: !json), as: UTF8.self))
     }

@@ -34,6 +34,7 @@ public enum MissionCommandLine {
             case "cancel": return try await CancelCommand.execute(context)
             case "verify": return try VerifyCommand.execute(context)
             case "repair": return try RepairCommand.execute(context)
+            case "migrate": return try await MigrateCommand.execute(context)
             default: return usageError(ArgumentError.unknownCommand(parsed.command))
             }
         } catch let error as ArgumentError {

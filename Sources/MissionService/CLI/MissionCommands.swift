@@ -11,6 +11,7 @@ public enum MissionCommands {
     static let agent = ArgumentParser.Option.value("--agent", "CMD", "External program that runs agent missions (JSON lines protocol, see README).")
     static let server = ArgumentParser.Option.value("--server", "URL", "Ask a running `mission serve` (e.g. http://127.0.0.1:8080) instead of reading --data.")
     static let token = ArgumentParser.Option.value("--token", "T", "Bearer token for --server (default $MISSION_TOKEN).")
+    static let store = ArgumentParser.Option.value("--store", "URL", "PostgreSQL store of cluster mode: postgres://USER[:PASSWORD]@HOST[:PORT][,HOST2[:PORT2]]/DB[?PARAMS] (default $MISSION_STORE; libpq's PG* variables and .pgpass apply).")
 
     public static let parser = ArgumentParser(commands: [
         .init(name: "serve", summary: "Run the service: the HTTP API, and queued missions executed until SIGINT/SIGTERM.",
@@ -77,5 +78,8 @@ public enum MissionCommands {
         .init(name: "repair", summary: "Rewrite a damaged log, keeping every good record at its seq (the service stopped).",
               options: [data, json],
               details: "Each damaged line becomes a record_lost placeholder with the same seq, so that every later record\nkeeps its seq; so does a seq no line holds (a line removed by hand). A record whose seq was already\ntaken, and a torn last line, are left out. The new log replaces the old by rename; the original is\nkept beside it as FILE.before-repair-TIME. The checkpoint is removed (the log is replayed once).\nRefuses while another process (a `mission serve`) holds the data directory."),
+        .init(name: "migrate", summary: "Create or migrate the schema of a PostgreSQL store (cluster mode), as a node does on start.",
+              options: [store, json],
+              details: "Safe to run while nodes run, and from several places at once: migrations take turns under a lock.\nExit status 0 when the schema is current, 1 when the store is unreachable or its schema is newer\nthan this build knows. Needs libpq (Debian: apt-get install libpq5); MISSION_LIBPQ names another file."),
     ])
 }

@@ -1,3 +1,4 @@
+import MissionNet
 /// One client connection: reads requests (pipelined ones in order), asks the responder, writes
 /// the answers, and enforces the header deadline and idle timeout. Owned by one child task.
 struct HTTPConnection: Sendable {

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 /// The HTTP/1.1 server: one listening socket, and each connection a child task of one
 /// discarding task group that the server owns (a plain task group would keep every finished
 /// child of an endless accept loop). Cancelling `run` closes everything.

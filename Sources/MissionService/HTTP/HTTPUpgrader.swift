@@ -1,3 +1,4 @@
+import MissionNet
 /// Takes over connections that upgrade to WebSocket (RFC 6455) on one path. The connection
 /// checks the handshake and writes `101 Switching Protocols`; then the upgrader owns the socket
 /// until it returns.

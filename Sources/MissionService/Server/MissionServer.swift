@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import MissionStore
 /// The service as `mission serve` runs it: the runtime (logs, queue, executor), the chat
 /// orchestrator, and the HTTP API, started and stopped together.

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import Foundation
 
 /// A small RFC 6455 client over our own sockets (FoundationNetworking's WebSocket does not

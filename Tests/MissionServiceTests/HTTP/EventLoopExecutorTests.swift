@@ -1,3 +1,4 @@
+import MissionNet
 import Foundation
 import Testing
 @testable import MissionService

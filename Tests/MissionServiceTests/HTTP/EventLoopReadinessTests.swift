@@ -1,4 +1,5 @@
 import MissionModel
+@testable import MissionNet
 import Foundation
 import Glibc
 import MissionTestSupport

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 @testable import MissionStore
 import Foundation
 import MissionTestSupport

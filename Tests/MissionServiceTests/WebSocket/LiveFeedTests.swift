@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import Foundation
 import MissionTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import MissionStore
 import Foundation
 

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A numeric IPv4 or IPv6 address and port, as `bind`/`connect` take it.
-struct SocketAddress {
+package struct SocketAddress {
     private var storage = sockaddr_storage()
     let family: Int32
     let length: socklen_t
@@ -35,7 +35,7 @@ struct SocketAddress {
 
     /// The address and port at the other end of a connected socket (`1.2.3.4:5678`,
     /// `[::1]:5678`), or "-" when the system cannot say.
-    static func peer(of fd: Int32) -> String {
+    package static func peer(of fd: Int32) -> String {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let found = withUnsafeMutableBytes(of: &storage) { raw in
@@ -59,7 +59,7 @@ struct SocketAddress {
     }
 
     /// Whether the address is a loopback one (127.0.0.0/8 or ::1): reachable from this machine only.
-    static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
         var v6 = in6_addr()
