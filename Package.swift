@@ -26,13 +26,15 @@ let package = Package(
         .target(name: "MissionStore", dependencies: ["MissionNet", "MissionModel", "CShim"],
                 swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .target(name: "MissionService", dependencies: ["MissionStore", "MissionNet", "MissionModel", "CShim"]),
-        .executableTarget(name: "MissionCLI", dependencies: ["MissionService"]),
+        // Every command of `mission`: parsing, dispatch, output.
+        .executableTarget(name: "MissionCLI", dependencies: ["MissionService", "MissionStore", "MissionNet", "MissionModel"]),
         .executableTarget(name: "MissionBench", dependencies: ["MissionService", "MissionStore", "MissionNet", "MissionModel", "CShim"], path: "Benchmarks/MissionBench"),
         // Tests mirror the targets.
-        .target(name: "MissionTestSupport", dependencies: ["MissionModel", "CShim"], path: "Tests/MissionTestSupport"),
+        .target(name: "MissionTestSupport", dependencies: ["MissionStore", "MissionModel", "CShim"], path: "Tests/MissionTestSupport"),
         .testTarget(name: "MissionModelTests", dependencies: ["MissionModel"]),
         .testTarget(name: "MissionStoreTests", dependencies: ["MissionStore", "MissionNet", "MissionModel", "MissionTestSupport"]),
-        .testTarget(name: "MissionServiceTests", dependencies: ["MissionService", "MissionStore", "MissionNet", "MissionModel", "MissionTestSupport", "CShim"]),
+        .testTarget(name: "MissionCLITests", dependencies: ["MissionCLI", "MissionService", "MissionStore", "MissionNet", "MissionModel", "MissionTestSupport"]),
+        .testTarget(name: "MissionServiceTests", dependencies: ["MissionCLI", "MissionService", "MissionStore", "MissionNet", "MissionModel", "MissionTestSupport", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import MissionModel
 import MissionStore
 import Foundation
 import MissionService

@@ -1,5 +1,4 @@
 import Foundation
-import MissionService
 
 let status = await MissionCommandLine.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
 exit(status)

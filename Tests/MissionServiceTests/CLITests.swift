@@ -4,6 +4,7 @@ import Foundation
 import MissionTestSupport
 import Testing
 @testable import MissionService
+@testable import MissionCLI
 
 /// The built `mission` binary, run as a child process on a temporary data directory.
 @Suite struct CLITests {

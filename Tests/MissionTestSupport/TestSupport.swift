@@ -7,6 +7,9 @@ import Foundation
 /// 75 ms test take 27 s). It bounds a hang; it never measures speed.
 public let hangLimit: Duration = .seconds(90)
 
+/// The repository's root directory (for its example data, README and scripts).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
 /// A fresh directory under the system temp dir, removed when the test's scope ends.
 public final class TemporaryDirectory: Sendable {
     public let path: String

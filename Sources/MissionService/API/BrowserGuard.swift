@@ -97,7 +97,7 @@ public struct BrowserGuard: Sendable {
 
     /// `scheme://host:port`, lower-cased, the default port written out; nil for `null` and
     /// anything that is not an http(s) origin.
-    static func normalisedOrigin(_ text: String) -> String? {
+    package static func normalisedOrigin(_ text: String) -> String? {
         let lower = text.lowercased()
         let scheme: String, defaultPort: String
         if lower.hasPrefix("http://") {

@@ -1,14 +1,12 @@
-import MissionModel
-@testable import MissionStore
 import Foundation
-import MissionTestSupport
-@testable import MissionService
+import MissionModel
+import MissionStore
 
 /// A real child process (the built `mission` binary). Its stdout and stderr go to files, not
 /// pipes: tests run in parallel, and a child spawned at the same moment as another inherits
 /// that one's pipe write ends, so "wait for EOF" would wait on unrelated processes.
-final class ChildProcess: Sendable {
-    static var missionBinary: String {
+public final class ChildProcess: Sendable {
+    public static var missionBinary: String {
         // Tests run from the build products directory, next to the `mission` executable.
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
@@ -23,7 +21,7 @@ final class ChildProcess: Sendable {
     private let process: Process
     private let files = TemporaryDirectory()
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.missionBinary)
         process.arguments = arguments
@@ -40,12 +38,12 @@ final class ChildProcess: Sendable {
         try err.close()
     }
 
-    var stdout: String { files.read("stdout") }
-    var stderr: String { files.read("stderr") }
+    public var stdout: String { files.read("stdout") }
+    public var stderr: String { files.read("stderr") }
 
     /// Waits until stdout or stderr contains `text`, re-reading when either file changes;
     /// false after `limit`.
-    func waitFor(_ text: String, limit: Duration = hangLimit) async -> Bool {
+    public func waitFor(_ text: String, limit: Duration = hangLimit) async -> Bool {
         guard let outWatcher = try? FileWatcher(path: files.file("stdout")),
               let errWatcher = try? FileWatcher(path: files.file("stderr")) else { return false }
         defer {
@@ -73,10 +71,10 @@ final class ChildProcess: Sendable {
         }
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit and returns the status; the output files are then complete.
-    func wait() async -> Int32 {
+    public func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
             // A thread of its own: `waitUntilExit` blocks its thread until the child exits, and
             // Dispatch workers blocked so, several tests at once, starved the tasks of the others.
@@ -88,7 +86,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Runs `mission ARGS` to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let child = try ChildProcess(arguments, environment: environment)
         let status = await child.wait()
         return (status, child.stdout, child.stderr)

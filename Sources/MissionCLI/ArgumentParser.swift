@@ -1,3 +1,5 @@
+import MissionModel
+import MissionService
 import Foundation
 
 /// A small hand-written parser for `mission COMMAND [ARGS] [--option VALUE | --option=VALUE | --flag]`.

@@ -1,3 +1,4 @@
+import MissionService
 import MissionModel
 /// The table of `mission` commands and their options (CONTRACT §6).
 public enum MissionCommands {

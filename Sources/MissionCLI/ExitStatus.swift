@@ -1,3 +1,4 @@
+import MissionService
 import MissionModel
 /// Exit statuses (CONTRACT §6).
 public enum ExitStatus {

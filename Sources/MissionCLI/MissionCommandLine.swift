@@ -1,3 +1,5 @@
+import MissionModel
+import MissionService
 import MissionStore
 /// The `mission` executable's entry: parse, dispatch, map errors to exit statuses.
 public enum MissionCommandLine {

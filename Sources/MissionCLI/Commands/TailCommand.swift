@@ -1,3 +1,4 @@
+import MissionService
 import MissionModel
 import MissionStore
 import Foundation

@@ -1,7 +1,8 @@
 import MissionModel
 import MissionTestSupport
 import Testing
-@testable import MissionService
+import MissionService
+@testable import MissionCLI
 
 @Suite struct ArgumentParserTests {
     let parser = MissionCommands.parser

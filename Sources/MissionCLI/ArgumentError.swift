@@ -1,3 +1,4 @@
+import MissionService
 import MissionModel
 public enum ArgumentError: Error, Equatable, CustomStringConvertible {
     case missingCommand

@@ -2,15 +2,17 @@ import Foundation
 import MissionModel
 import MissionNet
 @testable import MissionStore
+import MissionTestSupport
 import Testing
 @testable import MissionService
+@testable import MissionCLI
 
 /// The README's limits table says what the code does: each row's default is rendered here from
 /// the constant it names, so that a change to either without the other fails.
 @Suite struct LimitsTableTests {
     /// The table's rows, `what` → `default` as written.
     static func readmeRows() throws -> [String: String] {
-        let readme = try String(contentsOfFile: ToolTests.repository + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         guard let start = readme.range(of: "## Limits (named constants)") else { throw ToolError("no limits table in the README") }
         var rows: [String: String] = [:]
         for line in readme[start.upperBound...].split(separator: "\n") {

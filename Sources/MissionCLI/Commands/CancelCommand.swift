@@ -1,3 +1,5 @@
+import MissionModel
+import MissionService
 import MissionStore
 enum CancelCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {

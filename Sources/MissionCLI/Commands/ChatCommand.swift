@@ -1,3 +1,4 @@
+import MissionService
 import MissionModel
 enum ChatCommand {
     static func execute(_ context: CommandContext) async throws -> Int32 {
