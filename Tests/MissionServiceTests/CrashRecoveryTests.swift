@@ -54,7 +54,7 @@ import Testing
         let final = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly)
         #expect(final.board.countsByStatus() == [.completed: Self.missions])
         // Exactly one terminal record per mission, and every seq equals its line number.
-        let entries = try final.log.entries(after: 0, limit: Int.max)
+        let entries = try await final.log.entries(after: 0, limit: Int.max)
         #expect(entries.map(\.seq) == Array(1...entries.count))
         var terminal: [String: Int] = [:]
         for entry in entries where try entry.record()["status"] == .string("completed") {

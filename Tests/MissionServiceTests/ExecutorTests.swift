@@ -314,7 +314,7 @@ struct Harness {
             #expect(board.attempts == 0)
             #expect(board.progress == MissionProgress(phase: "queued", message: "waiting to run again after an interruption"))
         }
-        let records = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).log.entries(after: 0, limit: Int.max)
+        let records = try await MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly).log.entries(after: 0, limit: Int.max)
         let started = try records.filter { try $0.record()["reason"] == .string("execution_started") }.map { try $0.record()["attempt"]?.intValue }
         #expect(started == [1, 1, 1, 1])
     }

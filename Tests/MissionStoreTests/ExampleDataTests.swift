@@ -8,7 +8,7 @@ import Testing
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("data/examples").path
 
-    @Test func the_legacy_example_log_folds_into_whiteboards() throws {
+    @Test func the_legacy_example_log_folds_into_whiteboards() async throws {
         let (store, _) = try Checkpoint.openStore(DataDirectory(path: Self.examples), mode: .readOnly, useCheckpoint: false)
         let done = try #require(store.whiteboard("5b0e7c7e-3f7a-4c43-9a55-1c2f6c8f0a01"))
         #expect(done.status == .completed)
@@ -20,7 +20,7 @@ import Testing
         #expect(failed.status == .failed)
         #expect(failed.executionResult?.error == "timed out after 30 s")
         #expect(store.board.undecodable.isEmpty)
-        #expect(try store.log.entries(after: 5).first?.record()["seq"] == .int(6))
+        #expect(try await store.log.entries(after: 5).first?.record()["seq"] == .int(6))
     }
 
     @Test func the_legacy_example_logs_verify_as_sound() throws {

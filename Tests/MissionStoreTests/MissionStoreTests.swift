@@ -24,12 +24,12 @@ import Testing
             let createdAt = stored.first { $0.missionID == id }!.seq
             for seq in 0...stored.count {
                 let expected = WhiteboardReducer.fold(stored.prefix(seq), missionID: id)
-                let actual = try store.whiteboard(id, atSeq: seq)
+                let actual = try await store.whiteboard(id, atSeq: seq)
                 #expect(actual == (seq < createdAt ? nil : expected), "\(id) at \(seq)")
             }
         }
-        #expect(try store.events(of: "m-a", since: 4)?.map(\.seq) == [9, 11])
-        #expect(try store.events(of: "m-none") == nil)
+        #expect(try await store.events(of: "m-a", since: 4)?.map(\.seq) == [9, 11])
+        #expect(try await store.events(of: "m-none") == nil)
         await store.close()
     }
 

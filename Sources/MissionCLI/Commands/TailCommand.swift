@@ -29,7 +29,7 @@ enum TailCommand {
         var cursor = try since ?? startForLast(defaultCount, of: log, mission: mission)
         if !follow {
             while true {
-                let entries = try log.entries(after: cursor)
+                let entries = try await log.entries(after: cursor)
                 guard let last = entries.last else { break }
                 entries.forEach(show)
                 cursor = last.seq

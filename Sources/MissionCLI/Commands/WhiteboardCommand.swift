@@ -14,7 +14,7 @@ enum WhiteboardCommand {
             throw CommandFailure("mission \(id) not found in \(context.directory.missionsPath); `mission list` shows the missions there")
         }
         if let atSeq {
-            guard let board = try store.whiteboard(id, atSeq: atSeq) else {
+            guard let board = try await store.whiteboard(id, atSeq: atSeq) else {
                 throw CommandFailure("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
             }
             context.printWhiteboard(board)

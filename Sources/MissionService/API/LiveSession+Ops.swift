@@ -57,7 +57,7 @@ extension LiveSession {
         while stop.reason == nil {
             let entries: [LogEntry]
             do {
-                entries = try hub.log.entries(after: subscription.position, limit: 256)
+                entries = try await hub.log.entries(after: subscription.position, limit: 256)
             } catch {
                 return sendError("internal_error", "reading the log failed: \(error)")
             }

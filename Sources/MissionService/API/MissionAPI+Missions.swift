@@ -40,7 +40,7 @@ extension MissionAPI {
         return .json(200, ["missions": .array(missions.map { .object($0.summaryJSON) }), "total": .int(total)])
     }
 
-    func whiteboard(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+    nonisolated(nonsending) func whiteboard(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         guard let seq = runtime.store.board.lastSeq(ofCreated: id) else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
         guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else {
             // The board is copied out only when its encoding is not cached.
@@ -49,16 +49,16 @@ extension MissionAPI {
             }
             return HTTPResponse(status: 200, headers: HTTPResponse.jsonHeaders, body: body)
         }
-        guard let board = try runtime.store.whiteboard(id, atSeq: atSeq), board.isCreated else {
+        guard let board = try await runtime.store.whiteboard(id, atSeq: atSeq), board.isCreated else {
             let created = runtime.store.whiteboard(id)?.timeline.first?.seq ?? 0
             throw APIError.notFound("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(created)")
         }
         return .json(200, board.json)
     }
 
-    func events(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+    nonisolated(nonsending) func events(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let since = try Self.integer(request.query, "since", in: 0...Int.max) ?? 0
-        guard let entries = try runtime.store.events(of: id, since: since), runtime.store.whiteboard(id)?.isCreated == true else {
+        guard let entries = try await runtime.store.events(of: id, since: since), runtime.store.whiteboard(id)?.isCreated == true else {
             throw APIError.notFound("there is no mission \(id.prefix(100))")
         }
         // The records exactly as stored: their lines are spliced in, not re-encoded.

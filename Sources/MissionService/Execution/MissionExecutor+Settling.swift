@@ -11,7 +11,8 @@ extension MissionExecutor {
         }
 
         var missionID: String
-        var seq: Int
+        /// The commit that makes its last record durable.
+        var ticket: LogTicket
         var signal: Signal
     }
 
@@ -44,8 +45,8 @@ extension MissionExecutor {
             return
         }
         do {
-            let seq = try await store.enqueue(events)
-            unsettled.withLock { $0.queued.append(Settlement(missionID: id, seq: seq, signal: signal)) }
+            let ticket = try await store.enqueue(events)
+            unsettled.withLock { $0.queued.append(Settlement(missionID: id, ticket: ticket, signal: signal)) }
             settlementBell.continuation.yield()
         } catch {
             settled(1)
@@ -62,11 +63,11 @@ extension MissionExecutor {
                 defer { state.queued = [] }
                 return state.queued
             }
-            guard let last = batch.map(\.seq).max() else { continue }
-            if await !store.log.waitForCommit(after: last - 1) {
-                let synced = store.log.lastSeq
-                for settlement in batch where settlement.seq > synced {
-                    configuration.report("mission \(settlement.missionID): its last record (seq \(settlement.seq)) was not synced: the log closed or failed")
+            guard let last = batch.map(\.ticket).max() else { continue }
+            if await !store.log.waitForCommit(of: last) {
+                // The log closed or failed: each answers at once whether its own was committed.
+                for settlement in batch where await !store.log.waitForCommit(of: settlement.ticket) {
+                    configuration.report("mission \(settlement.missionID): its last record was not synced: the log closed or failed")
                 }
             }
             emit(batch.map { ($0.signal.type, $0.missionID, $0.signal.fields) })

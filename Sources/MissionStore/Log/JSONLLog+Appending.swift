@@ -27,19 +27,20 @@ extension JSONLLog {
     /// waiting for the sync: for records no client is told about (learning signals), so that an
     /// answer never waits on them. `close` still syncs them. Their entries keep only the line.
     @discardableResult
-    public func enqueue(_ records: [JSONObject]) throws -> ClosedRange<Int> {
+    public func enqueue(_ records: [JSONObject]) throws -> LogTicket {
         try enqueue(records.map { LogRecord($0, keyField: keyField, keep: false) })
     }
 
+    /// The ticket is the last record's seq: here seqs are given as records are queued.
     @discardableResult
-    public func enqueue(_ records: [LogRecord]) throws -> ClosedRange<Int> {
+    public func enqueue(_ records: [LogRecord]) throws -> LogTicket {
         let records = try checked(records)
         switch submit(records, nil) {
         case .failure(let error):
             throw error
         case .success(let queued):
             if queued.wake { wakeWriter.signal() }
-            return (queued.lastSeq - records.count + 1)...queued.lastSeq
+            return LogTicket(position: queued.lastSeq)
         }
     }
 

@@ -68,6 +68,10 @@ extension JSONLLog {
 
     /// Waits until a record after `seq` is committed: true then; false if the log closed or
     /// failed, or the task was cancelled first.
+    public func waitForCommit(of ticket: LogTicket) async -> Bool {
+        await waitForCommit(after: ticket.position - 1)
+    }
+
     public func waitForCommit(after seq: Int) async -> Bool {
         let id = state.withLock { state -> UInt64? in
             if state.committedSeq > seq { return nil }
@@ -149,7 +153,7 @@ public struct LogFollower: AsyncSequence, Sendable {
                     return buffer[index]
                 }
                 if Task.isCancelled { return nil }
-                buffer = try log.entries(after: cursor, limit: 256)
+                buffer = try await log.entries(after: cursor, limit: 256)
                 index = 0
                 if buffer.isEmpty, await !log.waitForCommit(after: cursor) { return nil }
             }

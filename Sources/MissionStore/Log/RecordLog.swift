@@ -18,8 +18,9 @@ public protocol RecordLog: AnyObject, Sendable {
     /// Appends `records` in one batch with consecutive seqs; returns once all are durable.
     func append(_ records: [LogRecord]) async throws -> [LogEntry]
 
-    /// Queues `records` for a later commit and returns their seqs at once.
-    func enqueue(_ records: [LogRecord]) throws -> ClosedRange<Int>
+    /// Queues `records` for a later commit and returns at once, with a ticket to wait for
+    /// that commit: a store shared by several nodes gives seqs only as it commits.
+    func enqueue(_ records: [LogRecord]) throws -> LogTicket
 
     /// Bytes queued and not yet taken into a commit; past `maxBatchBytes`, callers `flush`.
     var queuedBytes: Int { get }
@@ -28,15 +29,20 @@ public protocol RecordLog: AnyObject, Sendable {
     /// Waits until every record appended or enqueued so far is committed.
     func flush() async
 
-    /// Committed entries with seq > `seq`, at most `limit`, in order.
-    func entries(after seq: Int, limit: Int) throws -> [LogEntry]
+    /// Committed entries with seq > `seq`, at most `limit`, in order. Async: a store may have
+    /// to ask its server.
+    nonisolated(nonsending) func entries(after seq: Int, limit: Int) async throws -> [LogEntry]
 
     /// The committed entries with the given seqs (ascending).
-    func entries(at seqs: [Int]) throws -> [LogEntry]
+    nonisolated(nonsending) func entries(at seqs: [Int]) async throws -> [LogEntry]
 
     /// Waits until a record after `seq` is committed: true then; false if the log closed or
     /// failed, or the task was cancelled first.
     func waitForCommit(after seq: Int) async -> Bool
+
+    /// Waits until the records of `ticket` (and all enqueued before them) are committed: true
+    /// then; false if the log closed or failed first.
+    func waitForCommit(of ticket: LogTicket) async -> Bool
 
     /// Whether the log takes records now, and a throwing check of it for new work.
     var storage: LogStorage { get }
@@ -57,8 +63,8 @@ public protocol RecordLog: AnyObject, Sendable {
 
 extension RecordLog {
     /// Committed entries with seq > `seq`, a page of them.
-    public func entries(after seq: Int) throws -> [LogEntry] {
-        try entries(after: seq, limit: JSONLLog.defaultReadLimit)
+    nonisolated(nonsending) public func entries(after seq: Int) async throws -> [LogEntry] {
+        try await entries(after: seq, limit: JSONLLog.defaultReadLimit)
     }
 
     /// Every committed record with seq > `seq`, then each new one as it is committed, in order
@@ -66,6 +72,17 @@ extension RecordLog {
     public func follow(after seq: Int) -> LogFollower {
         LogFollower(log: self, after: seq)
     }
+}
+
+/// Where an `enqueue` stands in this process's order of submissions, to wait for its commit.
+public struct LogTicket: Sendable, Hashable, Comparable {
+    public var position: Int
+
+    public init(position: Int) {
+        self.position = position
+    }
+
+    public static func < (a: LogTicket, b: LogTicket) -> Bool { a.position < b.position }
 }
 
 /// Whether a log can take records now (CONTRACT §1, "when the disk refuses a write").

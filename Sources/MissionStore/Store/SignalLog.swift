@@ -27,11 +27,11 @@ public final class SignalLog: Sendable {
     /// Queues a signal for the log's next group commit and returns without waiting for the
     /// sync. Signals are learning data that no answer refers to, so an answer (whose mission
     /// records *are* synced first) never waits for them; `close` syncs what is queued.
-    /// Returns the signal's seq.
+    /// Returns the ticket of its commit.
     @discardableResult
     public func emit(_ type: SignalType, missionID: String?, at timestamp: Timestamp = .now(),
-                     _ fields: JSONObject = JSONObject()) throws -> Int {
-        try log.enqueue([Self.logRecord(type, missionID: missionID, at: timestamp, fields)]).lowerBound
+                     _ fields: JSONObject = JSONObject()) throws -> LogTicket {
+        try log.enqueue([Self.logRecord(type, missionID: missionID, at: timestamp, fields)])
     }
 
     /// One signal of a batch for `emit(_:)`.

@@ -47,10 +47,10 @@ public final class MissionStore: Sendable {
     /// the queue without bound.
     /// Returns the seq of the last one.
     @discardableResult
-    public func enqueue(_ events: [MissionEvent]) async throws -> Int {
-        let seqs = try log.enqueue(events.map(LogRecord.init))
+    public func enqueue(_ events: [MissionEvent]) async throws -> LogTicket {
+        let ticket = try log.enqueue(events.map(LogRecord.init))
         if log.queuedBytes > log.maxBatchBytes { await log.flush() }
-        return seqs.upperBound
+        return ticket
     }
 
     public func whiteboard(_ missionID: String) -> Whiteboard? {
@@ -59,22 +59,22 @@ public final class MissionStore: Sendable {
 
     /// The whiteboard as it stood after record `seq`, folded from that mission's own records
     /// only (its timeline is the per-mission index). Nil if the mission did not exist yet.
-    public func whiteboard(_ missionID: String, atSeq seq: Int) throws -> Whiteboard? {
+    nonisolated(nonsending) public func whiteboard(_ missionID: String, atSeq seq: Int) async throws -> Whiteboard? {
         guard let current = board.whiteboard(missionID) else { return nil }
         if seq >= current.lastSeq { return current }
         let seqs = current.timeline.lazy.map(\.seq).filter { $0 <= seq }
         guard !seqs.isEmpty else { return nil }
         var folded = Whiteboard(missionID: missionID)
-        for entry in try log.entries(at: Array(seqs)) {
+        for entry in try await log.entries(at: Array(seqs)) {
             WhiteboardReducer.reduce(into: &folded, try MissionEvent(record: entry.record(), seq: entry.seq))
         }
         return folded
     }
 
     /// The mission's stored records with seq > `since`, exactly as written.
-    public func events(of missionID: String, since: Int = 0) throws -> [LogEntry]? {
+    nonisolated(nonsending) public func events(of missionID: String, since: Int = 0) async throws -> [LogEntry]? {
         guard let current = board.whiteboard(missionID) else { return nil }
-        return try log.entries(at: current.timeline.map(\.seq).filter { $0 > since })
+        return try await log.entries(at: current.timeline.map(\.seq).filter { $0 > since })
     }
 
     public func close() async {
