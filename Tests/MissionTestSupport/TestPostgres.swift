@@ -1,6 +1,7 @@
 import CShim
 import Foundation
 import Glibc
+import MissionModel
 
 /// A throwaway PostgreSQL server for one test: `initdb` into a temporary directory, started
 /// with `pg_ctl` on a free loopback port (as the `postgres` user when the tests run as root,
@@ -101,10 +102,8 @@ public final class TestPostgres: Sendable {
                 let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard output >= 0 else { return continuation.resume(returning: .failure(TestPostgresError("open \(outputPath): errno \(errno)"))) }
                 defer { close(output) }
-                let argv = command.map { strdup($0) } + [nil]
-                defer { argv.forEach { free($0) } }
                 var pid: pid_t = 0
-                let failed = cshim_spawn(command[0], argv, environ, nil, -1, output, output, &pid)
+                let failed = withCStringArray(command) { argv in cshim_spawn(command[0], argv, environ, nil, -1, output, output, &pid) }
                 guard failed == 0 else { return continuation.resume(returning: .failure(TestPostgresError("spawn \(command[0]): errno \(failed)"))) }
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -104,11 +104,10 @@ public final class Subprocess: Sendable {
         self.state = state
         NamedThread.start("subprocess") { [stdinPipe, stdoutPipe, stderrPipe, stopPipe] in
             var pid: pid_t = 0
-            let rc = withCStrings([configuration.executable] + [configuration.workingDirectory ?? ""]) { paths in
+            let rc = withCStrings([configuration.executable, configuration.workingDirectory]) { paths in
                 withCStringArray(configuration.arguments) { argv in
                     withCStringArray(environment) { envp in
-                        cshim_spawn(paths[0], argv, envp, configuration.workingDirectory == nil ? nil : paths[1],
-                                    stdinPipe[0], stdoutPipe[1], stderrPipe[1], &pid)
+                        cshim_spawn(paths[0], argv, envp, paths[1], stdinPipe[0], stdoutPipe[1], stderrPipe[1], &pid)
                     }
                 }
             }
@@ -189,17 +188,4 @@ public enum SubprocessError: Error, Sendable, Equatable, CustomStringConvertible
         case .system(let call, let code): return "\(call) failed: \(String(cString: strerror(code)))"
         }
     }
-}
-
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>]) -> R) -> R {
-    let pointers: [UnsafeMutablePointer<CChar>] = strings.map { strdup($0)! }
-    defer { pointers.forEach { free($0) } }
-    return body(pointers.map { UnsafePointer($0) })
-}
-
-/// A NULL-terminated `char *[]` for exec-style calls.
-private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
-    defer { pointers.forEach { free($0) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -2,8 +2,6 @@ import MissionModel
 import Glibc
 
 extension JSONLLog {
-    public static let defaultReadLimit = 1024
-
     /// Committed entries with seq > `seq`, at most `limit`, in order. Recent ones come from
     /// memory, older ones are read back from the file by offset; nothing scans the log.
     public func entries(after seq: Int, limit: Int = defaultReadLimit) throws -> [LogEntry] {

@@ -64,8 +64,11 @@ public protocol RecordLog: AnyObject, Sendable {
 extension RecordLog {
     /// Committed entries with seq > `seq`, a page of them.
     nonisolated(nonsending) public func entries(after seq: Int) async throws -> [LogEntry] {
-        try await entries(after: seq, limit: JSONLLog.defaultReadLimit)
+        try await entries(after: seq, limit: Self.defaultReadLimit)
     }
+
+    /// How many entries a read returns when the caller does not say.
+    public static var defaultReadLimit: Int { 1024 }
 
     /// Every committed record with seq > `seq`, then each new one as it is committed, in order
     /// with no gap. Ends when the log closes or the consuming task is cancelled.

@@ -1,6 +1,6 @@
 import CShim
-import Foundation
 import Glibc
+import MissionModel
 import MissionNet
 
 /// One libpq connection driven by its non-blocking API on an `EventLoop`: a task that waits for
@@ -72,7 +72,7 @@ public final class PostgresConnection {
     private static func errorMessage(_ conn: OpaquePointer?) -> String {
         guard let text = cshim_pq_error_message(conn) else { return "unknown error" }
         return String(cString: text).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            .map { $0.trimmed(while: \.isWhitespace) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// The server's version number, e.g. 150018.
@@ -122,7 +122,7 @@ public final class PostgresConnection {
             default:
                 let sqlstate = cshim_pq_result_sqlstate(result).map { String(cString: $0) } ?? "?????"
                 let message = cshim_pq_result_error_message(result).map { String(cString: $0) } ?? "unknown error"
-                failure = failure ?? .server(sqlstate: sqlstate, message: message.trimmingTrailingNewlines())
+                failure = failure ?? .server(sqlstate: sqlstate, message: String(message.trimmed(while: \.isNewline)))
             }
         }
         if let failure { throw failure }
@@ -204,20 +204,5 @@ public final class PostgresConnection {
             })
         }
         return PostgresResult(rows: rows)
-    }
-}
-
-/// Runs `body` with `strings` as C strings (nil stays NULL), valid for the call only.
-private func withCStrings<Result>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> Result) -> Result {
-    let copies = strings.map { $0.map { strdup($0) } ?? nil }
-    defer { copies.forEach { free($0) } }
-    return body(copies.map { $0.map { UnsafePointer($0) } })
-}
-
-private extension String {
-    func trimmingTrailingNewlines() -> String {
-        var text = self
-        while text.last == "\n" { text.removeLast() }
-        return text
     }
 }
