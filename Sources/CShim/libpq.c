@@ -44,6 +44,7 @@ static struct {
     void (*clear)(void *);
     pgnotify *(*notifies)(void *);
     void (*freemem)(void *);
+    void *(*setNoticeProcessor)(void *, void (*)(void *, const char *), void *);
 } pq;
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,6 +95,7 @@ int cshim_pq_load(const char *path, char *error, size_t error_size) {
             RESOLVE(clear, "PQclear")
             RESOLVE(notifies, "PQnotifies")
             RESOLVE(freemem, "PQfreemem")
+            RESOLVE(setNoticeProcessor, "PQsetNoticeProcessor")
 #undef RESOLVE
             if (load_state != 1) dlclose(library);
         }
@@ -105,7 +107,15 @@ int cshim_pq_load(const char *path, char *error, size_t error_size) {
 }
 
 int cshim_pq_lib_version(void) { return pq.libVersion(); }
-cshim_pgconn *cshim_pq_connect_start(const char *conninfo) { return pq.connectStart(conninfo); }
+// The server's notices and warnings (e.g. "terminating connection due to immediate shutdown")
+// would go to stderr, unasked and unprefixed: the service reports what they mean itself.
+static void quiet_notices(void *arg, const char *message) { (void)arg; (void)message; }
+
+cshim_pgconn *cshim_pq_connect_start(const char *conninfo) {
+    void *conn = pq.connectStart(conninfo);
+    if (conn) pq.setNoticeProcessor(conn, quiet_notices, NULL);
+    return conn;
+}
 int cshim_pq_connect_poll(cshim_pgconn *conn) { return pq.connectPoll(conn); }
 int cshim_pq_status(const cshim_pgconn *conn) { return pq.status(conn); }
 const char *cshim_pq_error_message(const cshim_pgconn *conn) { return pq.errorMessage(conn); }

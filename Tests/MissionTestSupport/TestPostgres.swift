@@ -71,6 +71,20 @@ public final class TestPostgres: Sendable {
         throw TestPostgresError("the server did not start: \(failure)")
     }
 
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`): its clients
+    /// lose their connections, and the next start recovers from its WAL.
+    public func crash() async throws {
+        let stopped = try await pgCtl(["stop", "-m", "immediate", "-w"])
+        guard stopped.status == 0 else { throw TestPostgresError("pg_ctl stop failed: \(stopped.output)") }
+    }
+
+    /// Starts the server again on its port after `crash()`.
+    public func restart() async throws {
+        let started = try await pgCtl(["start", "-w", "-t", "60", "-l", directory + "/server.log",
+                                       "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory)"])
+        guard started.status == 0 else { throw TestPostgresError("the server did not start again: \(started.output)") }
+    }
+
     /// Stops the server at once (as a crash would) and removes its files.
     func remove() async {
         _ = try? await pgCtl(["stop", "-m", "immediate", "-w"])

@@ -35,13 +35,17 @@ enum ServeCommand {
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.report = { Console.err("mission serve: \($0)") }
+        if context.parsed.value("--store") != nil || context.environment[StoreURL.environmentVariable].map({ !$0.isEmpty }) == true {
+            options.runtime.store = try context.storeURL()
+        }
 
         let settings = options
         let started = ContinuousClock.now
-        let server = try MissionServer(options)
+        let server = try await MissionServer.open(options)
         let report = server.runtime.openReport
         for line in report.tornLines { options.report(line) }
-        options.report("\(context.directory.path): \(report.missionsRecords) mission records, \(report.signalsRecords) signal records; \(report.checkpoint)")
+        let place = server.runtime.clusterStore ?? context.directory.path
+        options.report("\(place): \(report.missionsRecords) mission records, \(report.signalsRecords) signal records; \(report.checkpoint)")
         try await server.run {
             let options = settings
             let ready = started.duration(to: .now)
@@ -53,7 +57,7 @@ enum ServeCommand {
             }
         }
         guard server.runtime.storage == "ok" else {
-            options.report("stopped with the disk unable to take writes: \(server.runtime.store.log.lastSeq) mission records are synced; "
+            options.report("stopped with the \(server.runtime.clusterStore == nil ? "disk" : "store") unable to take writes: \(server.runtime.store.log.lastSeq) mission records are synced; "
                            + "what could not be written was never acknowledged")
             return ExitStatus.failure
         }

@@ -31,11 +31,19 @@ struct APIError: Error {
         case let error as APIError:
             return error
         case let error as LogError where error.refusesWrites:
+            if case .unavailable = error {
+                return APIError(status: 503, code: "store_unavailable", message: error.description,
+                                headers: [("Retry-After", String(storeRetryAfterSeconds))])
+            }
             if case .full = error {
                 return APIError(status: 507, code: "insufficient_storage", message: error.description,
                                 headers: [("Retry-After", String(fullDiskRetryAfterSeconds))])
             }
             return APIError(status: 503, code: "storage_failed", message: "\(error.description); see the server's log", headers: [("Retry-After", "60")])
+        case let error as PostgresError:
+            // A read that missed this node's memory and could not reach the store.
+            return APIError(status: 503, code: "store_unavailable", message: "the store cannot be reached (\(error)); retry",
+                            headers: [("Retry-After", String(storeRetryAfterSeconds))])
         case let error as RecordError:
             return .invalid("\(error.description); docs/API.md shows the request shape")
         case let error as ChatError:
@@ -50,6 +58,9 @@ struct APIError: Error {
 
     /// Seconds a client is asked to wait while the disk is full (CONTRACT §1: 1–5).
     static let fullDiskRetryAfterSeconds = 2
+    /// When a client should try again while a cluster store cannot be reached: the node
+    /// reconnects on its own, within seconds of the store's return.
+    static let storeRetryAfterSeconds = 2
 
     var response: HTTPResponse {
         .error(status, code, message, headers: headers)

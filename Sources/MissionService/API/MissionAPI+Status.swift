@@ -7,14 +7,21 @@ extension MissionAPI {
         let queue = await runtime.queue.snapshot()
         let storage = runtime.storage
         // While the disk is full, a probe is told when to ask again, as a writer is.
-        let retry: [(name: String, value: String)] = storage == "full" ? [("Retry-After", String(APIError.fullDiskRetryAfterSeconds))] : []
-        return .json(storage == "ok" ? 200 : 503, [
+        let retry: [(name: String, value: String)] = switch storage {
+        case "full": [("Retry-After", String(APIError.fullDiskRetryAfterSeconds))]
+        case "unavailable": [("Retry-After", String(APIError.storeRetryAfterSeconds))]
+        default: []
+        }
+        var body: JSONObject = [
             "status": .string(storage == "ok" ? "ok" : "unavailable"),
             "storage": .string(storage),
             "queue_depth": .int(queue.queued + queue.waitingForRetry),
             "active": .int(queue.running),
             "uptime_s": .double((uptimeSeconds * 1000).rounded() / 1000),
-        ], headers: retry)
+        ]
+        // Cluster mode (CONTRACT §8): whether the shared store can be reached.
+        if runtime.clusterStore != nil { body["store"] = .string(storage == "unavailable" ? "unavailable" : "ok") }
+        return .json(storage == "ok" ? 200 : 503, body, headers: retry)
     }
 
     func metricsText() async -> HTTPResponse {

@@ -1,4 +1,5 @@
 import MissionModel
+import MissionNet
 import MissionStore
 /// Everything one process needs to own a data directory: the lock, both logs with the view,
 /// the queue and the executor. The CLI's `run` and the server both start from here.
@@ -13,6 +14,9 @@ public final class MissionRuntime: Sendable {
         public var reportCheckpoints = true
         /// Missions that may wait to run at once; past it new ones are refused (`ExecutionQueue.Full`).
         public var maxQueued = ExecutionQueue.defaultCapacity
+        /// The PostgreSQL store shared by the nodes of a cluster (CONTRACT §8); nil: the
+        /// embedded store in `dataDirectory`. Opened by `MissionRuntime.open`.
+        public var store: String?
 
         public init(dataDirectory: DataDirectory) {
             self.dataDirectory = dataDirectory
@@ -26,7 +30,12 @@ public final class MissionRuntime: Sendable {
     public let executor: MissionExecutor
     public let tools: ToolRegistry
     public let openReport: OpenReport
-    private let lock: DirectoryLock
+    /// The PostgreSQL store in cluster mode, with any password hidden; nil for the embedded one.
+    public let clusterStore: String?
+    /// The embedded store's hold on its data directory (nil in cluster mode).
+    private let lock: DirectoryLock?
+    /// The loop the cluster store's connections wait on (nil for the embedded store).
+    private let storeLoop: EventLoop?
     private let report: @Sendable (String) -> Void
     private let reportCheckpoints: Bool
 
@@ -37,17 +46,67 @@ public final class MissionRuntime: Sendable {
         public var checkpoint: String
     }
 
-    public init(_ options: Options) throws {
-        directory = options.dataDirectory
-        lock = try directory.lock()
-        let signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits, keyField: MissionStore.keyField)
+    /// Opens the embedded store in the data directory (`options.store` must be nil: a cluster
+    /// store is opened by `open`).
+    public convenience init(_ options: Options) throws {
+        precondition(options.store == nil, "a cluster store is opened by MissionRuntime.open")
+        let directory = options.dataDirectory
+        let lock = try directory.lock()
+        let signalsLog: JSONLLog
         let (store, checkpointNote): (MissionStore, String)
         do {
-            (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)
+            signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits, keyField: MissionStore.keyField)
+            do {
+                (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)
+            } catch {
+                signalsLog.closeNow()
+                throw error
+            }
         } catch {
-            signalsLog.closeNow()
+            lock.release()
             throw error
         }
+        var torn: [String] = []
+        for log in [store.file, signalsLog].compactMap(\.self) where log.openReport.tornBytes > 0 {
+            torn.append("\(log.path): set aside a torn last line of \(log.openReport.tornBytes) bytes in \(log.openReport.tornPath ?? "?")")
+        }
+        self.init(options, store: store, signals: signalsLog, lock: lock, loop: nil, note: checkpointNote, torn: torn)
+    }
+
+    /// Opens the runtime on the store `options` name: the embedded one, or in cluster mode the
+    /// PostgreSQL store, whose schema is created or migrated first (CONTRACT §8).
+    public static func open(_ options: Options) async throws -> MissionRuntime {
+        guard let url = options.store else { return try MissionRuntime(options) }
+        let loop = try EventLoop()
+        do {
+            let connection = try await PostgresConnection.connect(url, loop: loop)
+            defer { connection.close() }
+            let schema = try await PostgresSchema.migrate(connection)
+            let board = MissionBoard()
+            let missions = try await PostgresLog.open(url, table: .missions, loop: loop, keyField: MissionStore.keyField,
+                                                      replay: { seq, record in board.apply(seq: seq, record: record) },
+                                                      onCommit: { entries in board.apply(entries) })
+            let signals: PostgresLog
+            do {
+                signals = try await PostgresLog.open(url, table: .signals, loop: loop, keyField: MissionStore.keyField)
+            } catch {
+                await missions.close()
+                throw error
+            }
+            return MissionRuntime(options, store: MissionStore(log: missions, board: board), signals: signals, lock: nil, loop: loop,
+                                  note: "\(schema)", torn: [])
+        } catch {
+            loop.stop()
+            throw error
+        }
+    }
+
+    private init(_ options: Options, store: MissionStore, signals signalsLog: any RecordLog, lock: DirectoryLock?, loop: EventLoop?,
+                 note: String, torn: [String]) {
+        directory = options.dataDirectory
+        self.lock = lock
+        storeLoop = loop
+        clusterStore = options.store.map(StoreURL.redacted)
         self.store = store
         signals = SignalLog(log: signalsLog)
         report = options.executor.report
@@ -57,12 +116,8 @@ public final class MissionRuntime: Sendable {
         queue = ExecutionQueue(capacity: options.maxQueued)
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
-        var torn: [String] = []
-        for log in [store.file, signalsLog].compactMap(\.self) where log.openReport.tornBytes > 0 {
-            torn.append("\(log.path): set aside a torn last line of \(log.openReport.tornBytes) bytes in \(log.openReport.tornPath ?? "?")")
-        }
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
-                                tornLines: torn, checkpoint: checkpointNote)
+                                tornLines: torn, checkpoint: note)
     }
 
     /// Makes every mission the log shows queued or active known to the queue for duplicate
@@ -128,10 +183,12 @@ public final class MissionRuntime: Sendable {
         return .created(board)
     }
 
-    /// The worse state of the two logs: "ok", "full" or "failed" (as `/health` says it).
+    /// The worse state of the two logs: "ok", "full", "unavailable" (a cluster store that
+    /// cannot be reached) or "failed" (as `/health` says it).
     public var storage: String {
         let states = [store.log.storage, signals.log.storage]
         if states.contains(where: { if case .failed = $0 { return true } else { return false } }) { return "failed" }
+        if states.contains(where: { if case .unavailable = $0 { return true } else { return false } }) { return "unavailable" }
         return states.contains(.full) ? "full" : "ok"
     }
 
@@ -141,7 +198,8 @@ public final class MissionRuntime: Sendable {
         await store.close()
         await signals.log.close()
         writeCheckpoint()
-        lock.release()
+        lock?.release()
+        storeLoop?.stop()
     }
 
     /// Closes both logs and releases the lock at once, without a checkpoint: for a start that
@@ -149,12 +207,15 @@ public final class MissionRuntime: Sendable {
     public func closeNow() {
         store.log.closeNow()
         signals.log.closeNow()
-        lock.release()
+        lock?.release()
+        storeLoop?.stop()
     }
 
     /// Writes a checkpoint each time `interval` more records are committed, until the log
     /// closes or the calling task is cancelled. Waits on commits; never polls.
     public func runCheckpoints(every interval: Int = Checkpoint.defaultInterval) async {
+        // A cluster store keeps no checkpoint: each node reads the store on start.
+        guard store.file != nil else { return }
         var covered = store.log.lastSeq
         while await store.log.waitForCommit(after: covered + interval - 1) {
             // Encoding every board and syncing the file takes long (0.8 s for 200k missions in
@@ -169,6 +230,7 @@ public final class MissionRuntime: Sendable {
 
     @discardableResult
     private func writeCheckpoint() -> Int? {
+        guard store.file != nil else { return nil }
         do {
             let started = ContinuousClock.now
             guard let written = try Checkpoint.write(store, to: directory.checkpointPath) else { return nil }

@@ -38,14 +38,33 @@ public final class MissionServer: Sendable {
     public var port: Int { http.port }
 
     /// Opens the data directory and binds the port; nothing runs until `run`.
-    public init(_ options: Options) throws {
+    public convenience init(_ options: Options) throws {
+        try Self.check(options)
+        try self.init(options, runtime: MissionRuntime(Self.runtimeOptions(options)))
+    }
+
+    /// Opens the store `options` name (the embedded one, or a cluster's PostgreSQL store) and
+    /// binds the port; nothing runs until `run`.
+    public static func open(_ options: Options) async throws -> MissionServer {
+        try check(options)
+        return try MissionServer(options, runtime: await MissionRuntime.open(runtimeOptions(options)))
+    }
+
+    private static func check(_ options: Options) throws {
         guard options.token != nil || options.insecure || SocketAddress.isLoopback(options.http.host) else {
             throw ServerError.insecureHost(options.http.host)
         }
-        self.options = options
+    }
+
+    private static func runtimeOptions(_ options: Options) -> MissionRuntime.Options {
         var runtimeOptions = options.runtime
         runtimeOptions.executor.report = options.report
-        runtime = try MissionRuntime(runtimeOptions)
+        return runtimeOptions
+    }
+
+    private init(_ options: Options, runtime: MissionRuntime) throws {
+        self.options = options
+        self.runtime = runtime
         orchestrator = ChatOrchestrator(runtime: runtime)
         var apiConfiguration = MissionAPI.Configuration()
         apiConfiguration.token = options.token
@@ -83,8 +102,14 @@ public final class MissionServer: Sendable {
     /// down gracefully and closes the logs.
     public func run(until stop: @escaping @Sendable () async -> Void) async throws {
         let report = options.report
-        let recovery = try await runtime.executor.recover()
-        report("resumed \(recovery.requeued.count) queued, recovered \(recovery.recovered.count) interrupted, failed \(recovery.failed.count) out of attempts")
+        if runtime.clusterStore == nil {
+            let recovery = try await runtime.executor.recover()
+            report("resumed \(recovery.requeued.count) queued, recovered \(recovery.recovered.count) interrupted, failed \(recovery.failed.count) out of attempts")
+        } else {
+            // Until leases (CONTRACT §8) are built, a node runs only the missions it accepts:
+            // another node's open missions may be running there right now.
+            report("cluster mode: this node runs the missions it accepts; open missions of other nodes are left to them")
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runtime.executor.run() }
             group.addTask { await self.runtime.runCheckpoints(every: self.options.checkpointEvery) }

@@ -24,7 +24,7 @@ extension JSONLLog {
         switch storage {
         case .ok: return
         case .full: throw .full(path: path)
-        case .failed(let reason): throw .failed(path: path, reason: reason)
+        case .failed(let reason), .unavailable(let reason): throw .failed(path: path, reason: reason)
         }
     }
 

@@ -14,12 +14,15 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The disk is full (ENOSPC): nothing new is taken until space is back, which the log
     /// notices by itself.
     case full(path: String)
+    /// A shared store cannot be reached (or its answer to a commit was lost): the records were
+    /// not acknowledged; the node keeps trying to reconnect by itself.
+    case unavailable(store: String, reason: String)
 
     /// A failure of the disk rather than of the request: new writes are refused until it
     /// passes (full) or until a restart (failed).
     public var refusesWrites: Bool {
         switch self {
-        case .full, .failed: return true
+        case .full, .failed, .unavailable: return true
         default: return false
         }
     }
@@ -38,6 +41,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) stopped accepting appends after an I/O failure (\(reason)); restart the service once the disk is healthy"
         case .full(let path):
             return "the disk holding \(path) is full, so nothing new can be recorded; the service resumes by itself once space is freed (retry then)"
+        case .unavailable(let store, let reason):
+            return "the store \(store) cannot be reached (\(reason)); nothing new can be recorded until it is back (retry then)"
         case .recordTooLarge(let path, let bytes, let limit):
             return "a record of \(bytes) bytes is over the \(limit)-byte limit of \(path)"
         }

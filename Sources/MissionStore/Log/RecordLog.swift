@@ -96,6 +96,8 @@ public enum LogStorage: Sendable, Equatable {
     case full
     /// A write or sync failed otherwise (EIO): appends are refused until a restart.
     case failed(String)
+    /// A shared store cannot be reached: new records are refused; the log reconnects by itself.
+    case unavailable(String)
 }
 
 /// Counters since open: how well group commit batches (records per sync) and sync time.

@@ -6,8 +6,9 @@ import MissionNet
 /// One libpq connection driven by its non-blocking API on an `EventLoop`: a task that waits for
 /// the server waits on the loop, never blocking a thread of the cooperative pool. Owned by one
 /// task at a time (it is not `Sendable`): a statement is sent and its results read before the
-/// next one, as libpq requires outside pipeline mode.
-public final class PostgresConnection {
+/// next one, as libpq requires outside pipeline mode. (It is `@unchecked Sendable` only so that
+/// a pool can hand it from one task to the next; it is never used by two at once.)
+public final class PostgresConnection: @unchecked Sendable {
     private let conn: OpaquePointer
     private let loop: EventLoop
     private var fd: Int32
@@ -127,6 +128,33 @@ public final class PostgresConnection {
         }
         if let failure { throw failure }
         return last
+    }
+
+    /// Waits until a notification (of a channel this session `LISTEN`s to) arrives or `timeout`
+    /// passes: true if any arrived (all pending ones are taken), false on the timeout, which
+    /// leaves the connection usable. Notifications are only a wake-up here: their channel and
+    /// payload are dropped.
+    public func waitForNotification(timeout: Duration) async throws(PostgresError) -> Bool {
+        guard !closed else { throw .connection("the connection is closed") }
+        let deadline = EventLoop.deadline(after: timeout)
+        while true {
+            guard cshim_pq_consume_input(conn) == 1 else { throw lost() }
+            var arrived = false
+            var channel = [CChar](repeating: 0, count: 64)
+            while channel.withUnsafeMutableBufferPointer({ cshim_pq_next_notification(conn, $0.baseAddress, $0.count) }) == 1 {
+                arrived = true
+            }
+            if arrived { return true }
+            if Self.hasInput(fd) { continue }
+            let readiness: EventLoop.Readiness
+            do {
+                readiness = try await loop.wait(fd, for: .read, deadline: deadline)
+            } catch {
+                close()
+                throw .connection("the wait for the server was interrupted: \(error)")
+            }
+            if readiness == .timedOut { return false }
+        }
     }
 
     /// Closes the connection (the server ends its session); safe to call twice.

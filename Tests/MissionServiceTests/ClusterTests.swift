@@ -1,0 +1,127 @@
+import Foundation
+import MissionModel
+import MissionStore
+import MissionTestSupport
+import Testing
+
+/// Cluster mode (CONTRACT §8) as users run it: `mission serve --store` nodes as child
+/// processes on one real PostgreSQL server, asked with curl and followed with `mission tail`.
+@Suite struct ClusterTests {
+    /// A `mission serve --store` child on a free port.
+    final class Node: Sendable {
+        let process: ChildProcess
+        let port: Int
+        let data = TemporaryDirectory()
+
+        init(_ store: String, arguments: [String] = []) async throws {
+            process = try ChildProcess(["serve", "--store", store, "--port", "0", "--data", data.path] + arguments)
+            guard await process.waitFor("listening on"), let line = process.stdout.split(separator: "\n").first(where: { $0.hasPrefix("listening on") }),
+                  let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+                process.signal(SIGKILL)
+                throw ClusterTestError("the node did not start: \(process.stderr)")
+            }
+            self.port = port
+        }
+
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        /// curl's status line and body: `STATUS BODY`.
+        func curl(_ path: String, post body: String? = nil) async throws -> (status: Int, body: String) {
+            var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url + path]
+            if let body { arguments += ["-X", "POST", "-H", "Content-Type: application/json", "-d", body] }
+            let result = try await TestPostgres.runProgram("/usr/bin/curl", arguments)
+            let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        }
+
+        func stop() async {
+            process.signal(SIGTERM)
+            _ = await process.wait()
+        }
+    }
+
+    struct ClusterTestError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Asks until `check` holds (the nodes follow the store asynchronously), within `hangLimit`.
+    func eventually(_ check: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + hangLimit
+        while ContinuousClock.now < deadline {
+            if try await check() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test func every_node_answers_for_every_mission_and_watches_it_live() async throws {
+        try await TestPostgres.with { server in
+            let nodes = [try await Node(server.url), try await Node(server.url), try await Node(server.url)]
+            // A follower on C from the start, through the WebSocket.
+            let tail = try ChildProcess(["tail", "--server", nodes[2].url, "--follow", "--since", "0"])
+            var ids: [String] = []
+            for (index, node) in nodes.enumerated() {
+                let created = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"made on node \#(index)"}}"#)
+                #expect(created.status == 202, "\(created.body)")
+                ids.append(try #require(parse(created.body)["mission_id"]?.stringValue))
+            }
+            // Each mission is read, completed, on every node.
+            for id in ids {
+                for node in nodes {
+                    #expect(try await eventually {
+                        let board = try await node.curl("/api/whiteboard/\(id)")
+                        return board.status == 200 && parse(board.body)["status"] == .string("completed")
+                    }, "mission \(id) on \(node.url)")
+                }
+            }
+            for id in ids { #expect(await tail.waitFor(id)) }
+            // One order for the cluster, no gap, each record once: as the store holds it, and
+            // as C delivered it live.
+            let count = try #require(Int(try await server.psql("SELECT count(*) FROM mission_log")))
+            #expect(try await server.psql("SELECT max(seq) FROM mission_log") == String(count))
+            #expect(try await eventually {
+                tail.stdout.split(separator: "\n").count == count
+            })
+            let seqs = tail.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.flatMap { Int($0.dropFirst()) } }
+            #expect(seqs == Array(1...count), "\(tail.stdout)")
+            // `since` means the same on every node: the events after one seq are the same.
+            let fromA = try await nodes[0].curl("/api/missions/\(ids[1])/events?since=0")
+            let fromC = try await nodes[2].curl("/api/missions/\(ids[1])/events?since=0")
+            #expect(fromA.status == 200 && fromA.body == fromC.body)
+            tail.signal(SIGINT)
+            _ = await tail.wait()
+            for node in nodes { await node.stop() }
+        }
+    }
+
+    @Test func a_store_that_goes_down_gets_503s_then_the_node_goes_on_without_losing_a_record() async throws {
+        try await TestPostgres.with { server in
+            let node = try await Node(server.url)
+            let before = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"before"}}"#)
+            #expect(before.status == 202)
+            try await server.crash()
+            // Writes are refused with the contract's code; reads go on from the node's view.
+            #expect(try await eventually {
+                let refused = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"while down"}}"#)
+                return refused.status == 503 && refused.body.contains("store_unavailable")
+            })
+            let health = try await node.curl("/health")
+            #expect(health.status == 503 && parse(health.body)["store"] == .string("unavailable"))
+            let list = try await node.curl("/api/missions")
+            #expect(list.status == 200 && list.body.contains("before"))
+            try await server.restart()
+            #expect(try await eventually { try await node.curl("/health").status == 200 })
+            let after = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"after"}}"#)
+            #expect(after.status == 202, "\(after.body)")
+            let id = try #require(parse(after.body)["mission_id"]?.stringValue)
+            #expect(try await eventually { parse(try await node.curl("/api/whiteboard/\(id)").body)["status"] == .string("completed") })
+            // No gap in the order, and what was acknowledged is there.
+            #expect(try await server.psql("SELECT count(*) = max(seq) FROM mission_log") == "t")
+            let kept = try await server.psql("SELECT count(*) FROM mission_log WHERE line::json->'objective'->>'description' IN ('before', 'after')")
+            #expect(kept == "2")
+            await node.stop()
+            #expect(node.process.stderr.contains("cannot be reached") && node.process.stderr.contains("reachable again"))
+        }
+    }
+}
