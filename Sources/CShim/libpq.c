@@ -146,10 +146,11 @@ int cshim_pq_get_length(const cshim_pgresult *result, int row, int column) { ret
 int cshim_pq_get_is_null(const cshim_pgresult *result, int row, int column) { return pq.getisnull(result, row, column); }
 void cshim_pq_clear(cshim_pgresult *result) { pq.clear(result); }
 
-int cshim_pq_next_notification(cshim_pgconn *conn, char *channel, size_t channel_size) {
+int cshim_pq_next_notification(cshim_pgconn *conn, char *channel, size_t channel_size, int *sender) {
     pgnotify *notification = pq.notifies(conn);
     if (!notification) return 0;
     snprintf(channel, channel_size, "%s", notification->relname);
+    *sender = notification->be_pid;
     pq.freemem(notification);
     return 1;
 }

@@ -37,6 +37,8 @@ public enum MissionCommands {
                         .value("--idle-timeout", "S", "Close keep-alive connections idle this long (default 60)."),
                         .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000)."),
                         store,
+                        .value("--node-id", "NAME", "This node's name in a cluster (default HOST:PORT-SUFFIX, the suffix random)."),
+                        .value("--lease-seconds", "S", "Cluster mode: how long a node's lease on a running mission lasts unless renewed (default 15)."),
                         allowCommand, agent, denyPrivate],
               details: "Prints `listening on http://HOST:PORT` on stdout when ready; logs go to stderr.\nMissions left queued or active by an earlier run are resumed. On SIGINT/SIGTERM new requests\nget 503, requests in flight finish, and a mission still running after the grace period is\nrecorded back as queued (reason interrupted); it resumes after restart. Exit status 0, or 1 when\nthe disk could not take the last records (they were never acknowledged).\nWith --store (cluster mode), the missions live in that PostgreSQL store instead of --data; every\nnode on the same store answers for every mission. The schema is created or migrated on start."),
         .init(name: "run", summary: "Run one mission in this process and print its whiteboard.",

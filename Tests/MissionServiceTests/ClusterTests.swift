@@ -124,4 +124,57 @@ import Testing
             #expect(node.process.stderr.contains("cannot be reached") && node.process.stderr.contains("reachable again"))
         }
     }
+
+    @Test func missions_of_a_node_killed_mid_run_end_exactly_once_on_the_others() async throws {
+        try await TestPostgres.with { server in
+            let arguments = ["--lease-seconds", "2", "--allow-command", "sleep", "--workers", "4"]
+            let nodes = [try await Node(server.url, arguments: arguments + ["--node-id", "A"]),
+                         try await Node(server.url, arguments: arguments + ["--node-id", "B"]),
+                         try await Node(server.url, arguments: arguments + ["--node-id", "C"])]
+            var ids: [String] = []
+            for n in 0..<24 {
+                let created = try await nodes[n % 3].curl("/api/missions", post: #"{"objective":{"type":"command","description":"sleep 1.\#(n)"}}"#)
+                #expect(created.status == 202, "\(created.body)")
+                ids.append(try #require(parse(created.body)["mission_id"]?.stringValue))
+            }
+            // Kill A while it runs some of them.
+            #expect(try await eventually { Int(try await server.psql("SELECT count(*) FROM mission_lease WHERE node_id = 'A'")) ?? 0 >= 2 })
+            // Past the claims' own records: A's attempts have started (each runs over a second).
+            try await Task.sleep(for: .milliseconds(300))
+            let held = try await server.psql("SELECT string_agg(mission_id, ',') FROM mission_lease WHERE node_id = 'A'").split(separator: ",").map(String.init)
+            #expect(held.count >= 2)
+            nodes[0].process.signal(SIGKILL)
+            _ = await nodes[0].process.wait()
+            // Every mission ends, completed, on B or C: A's after its lease ran out.
+            for id in ids {
+                #expect(try await eventually {
+                    parse(try await nodes[1].curl("/api/whiteboard/\(id)").body)["status"] == .string("completed")
+                }, "mission \(id)")
+            }
+            // Exactly once: one terminal record each, no attempt run twice at once, and what A
+            // held was taken over with the reason the contract names.
+            let ends = try await server.psql("""
+                SELECT count(*) FROM mission_log WHERE line::json->>'event_type' = 'mission_status_update'
+                AND line::json->>'status' IN ('completed', 'failed', 'cancelled')
+                """)
+            #expect(ends == "24")
+            for id in held {
+                let expired = try await server.psql("""
+                    SELECT count(*) FROM mission_log WHERE mission_id = '\(id)' AND line::json->>'reason' = 'lease_expired'
+                    """)
+                let board = parse(try await nodes[2].curl("/api/whiteboard/\(id)").body)
+                // Held by A but maybe not yet started there: only a started attempt is taken over.
+                #expect(expired == "1" || board["attempts"] == .int(1), "\(id): \(board)")
+            }
+            #expect(Int(try await server.psql("SELECT count(*) FROM mission_log WHERE line::json->>'reason' = 'lease_expired'")) ?? 0 >= 1)
+            // No attempt number was started twice.
+            #expect(try await server.psql("""
+                SELECT count(*) FROM (SELECT mission_id, line::json->>'attempt' FROM mission_log
+                WHERE line::json->>'reason' = 'execution_started' GROUP BY 1, 2 HAVING count(*) > 1) twice
+                """) == "0")
+            #expect(nodes[1].process.stderr.contains("taken over here") || nodes[2].process.stderr.contains("taken over here"))
+            #expect(try await server.psql("SELECT count(*) FROM mission_lease") == "0")
+            for node in nodes.dropFirst() { await node.stop() }
+        }
+    }
 }

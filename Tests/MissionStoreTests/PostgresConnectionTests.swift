@@ -81,17 +81,24 @@ import Testing
             #expect(outcomes.filter { $0 == .created(version: PostgresSchema.currentVersion) }.count == 1)
             #expect(outcomes.filter { $0 == .current(version: PostgresSchema.currentVersion) }.count == 1)
             // Seen from outside, by psql.
-            #expect(try await server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM mission_schema") == "1")
+            let versions = (1...PostgresSchema.currentVersion).map(String.init).joined(separator: ",")
+            #expect(try await server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM mission_schema") == versions)
             #expect(try await server.psql("SELECT log || '=' || last_seq FROM log_head ORDER BY log") == "missions=0\nsignals=0")
             let first = try await PostgresConnection.connect(url, loop: loop)
             defer { first.close() }
+            // A store of the first version (as the eleventh session's build left it) is brought
+            // up to date, its rows kept.
+            _ = try await server.psql("DROP TABLE mission_lease; DELETE FROM mission_schema WHERE version > 1; UPDATE log_head SET last_seq = 3 WHERE log = 'missions'")
+            #expect(try await PostgresSchema.migrate(first) == .migrated(from: 1, to: PostgresSchema.currentVersion))
+            #expect(try await server.psql("SELECT count(*) FROM mission_lease") == "0")
+            #expect(try await server.psql("SELECT last_seq FROM log_head WHERE log = 'missions'") == "3")
             // A store migrated by a newer build is refused, and left as it was.
             _ = try await server.psql("INSERT INTO mission_schema (version) VALUES (\(PostgresSchema.currentVersion + 5))")
             await #expect { try await PostgresSchema.migrate(first) } throws: { error in
                 guard case .schema(let message) = error as? PostgresError else { return false }
                 return message.contains("version \(PostgresSchema.currentVersion + 5)")
             }
-            #expect(try await server.psql("SELECT count(*) FROM mission_schema") == "2")
+            #expect(try await server.psql("SELECT count(*) FROM mission_schema") == String(PostgresSchema.currentVersion + 1))
             // The connection is usable after the refusal (its transaction was rolled back).
             #expect(try await first.query("SELECT 7").scalar == "7")
         }

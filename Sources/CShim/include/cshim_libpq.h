@@ -67,8 +67,9 @@ int cshim_pq_get_length(const cshim_pgresult *result, int row, int column);
 int cshim_pq_get_is_null(const cshim_pgresult *result, int row, int column);
 void cshim_pq_clear(cshim_pgresult *result);
 
-/// The channel of the next pending notification (copied into `channel`), 1 if there was one,
-/// 0 if none; its payload is dropped: notifications are only a wake-up here.
-int cshim_pq_next_notification(cshim_pgconn *conn, char *channel, size_t channel_size);
+/// The channel of the next pending notification (copied into `channel`) and the server
+/// process that sent it (`sender`), 1 if there was one, 0 if none; its payload is dropped:
+/// notifications are only a wake-up here.
+int cshim_pq_next_notification(cshim_pgconn *conn, char *channel, size_t channel_size, int *sender);
 
 #endif

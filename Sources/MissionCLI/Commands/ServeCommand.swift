@@ -37,6 +37,8 @@ enum ServeCommand {
         options.report = { Console.err("mission serve: \($0)") }
         if context.parsed.value("--store") != nil || context.environment[StoreURL.environmentVariable].map({ !$0.isEmpty }) == true {
             options.runtime.store = try context.storeURL()
+            options.runtime.nodeID = parsed.value("--node-id") ?? MissionRuntime.defaultNodeID(port: options.http.port)
+            if let seconds = try parsed.double("--lease-seconds") { options.runtime.leaseDuration = .milliseconds(Int((seconds * 1000).rounded())) }
         }
 
         let settings = options

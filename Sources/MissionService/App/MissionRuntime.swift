@@ -1,3 +1,4 @@
+import Glibc
 import MissionModel
 import MissionNet
 import MissionStore
@@ -17,6 +18,10 @@ public final class MissionRuntime: Sendable {
         /// The PostgreSQL store shared by the nodes of a cluster (CONTRACT §8); nil: the
         /// embedded store in `dataDirectory`. Opened by `MissionRuntime.open`.
         public var store: String?
+        /// This node's name in a cluster (CONTRACT §8: default host, port and a short random suffix).
+        public var nodeID = MissionRuntime.defaultNodeID(port: 8080)
+        /// How long a node's lease on a running mission lasts unless renewed (`--lease-seconds`).
+        public var leaseDuration: Duration = .seconds(15)
 
         public init(dataDirectory: DataDirectory) {
             self.dataDirectory = dataDirectory
@@ -36,6 +41,21 @@ public final class MissionRuntime: Sendable {
     private let lock: DirectoryLock?
     /// The loop the cluster store's connections wait on (nil for the embedded store).
     private let storeLoop: EventLoop?
+    /// Cluster mode: this node's leases on the missions it runs.
+    public let leases: PostgresLeases?
+
+    /// The default `--node-id`: host name, port and a short random suffix, so that a node
+    /// restarted at once is not taken for the one that crashed.
+    public static func defaultNodeID(port: Int) -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "node"
+        return "\(host):\(port)-\(String(UInt32.random(in: 0..<UInt32.max), radix: 16))"
+    }
+
+    /// The cluster duties of this node (nil for the embedded store): run beside the executor.
+    func clusterDuties() -> ClusterDuties? {
+        leases.map { ClusterDuties(store: store, queue: queue, leases: $0, report: report) }
+    }
     private let report: @Sendable (String) -> Void
     private let reportCheckpoints: Bool
 
@@ -70,7 +90,7 @@ public final class MissionRuntime: Sendable {
         for log in [store.file, signalsLog].compactMap(\.self) where log.openReport.tornBytes > 0 {
             torn.append("\(log.path): set aside a torn last line of \(log.openReport.tornBytes) bytes in \(log.openReport.tornPath ?? "?")")
         }
-        self.init(options, store: store, signals: signalsLog, lock: lock, loop: nil, note: checkpointNote, torn: torn)
+        self.init(options, store: store, signals: signalsLog, lock: lock, loop: nil, leases: nil, note: checkpointNote, torn: torn)
     }
 
     /// Opens the runtime on the store `options` name: the embedded one, or in cluster mode the
@@ -93,8 +113,9 @@ public final class MissionRuntime: Sendable {
                 await missions.close()
                 throw error
             }
+            let leases = PostgresLeases(conninfo: url, loop: loop, nodeID: options.nodeID, duration: options.leaseDuration)
             return MissionRuntime(options, store: MissionStore(log: missions, board: board), signals: signals, lock: nil, loop: loop,
-                                  note: "\(schema)", torn: [])
+                                  leases: leases, note: "\(schema); node \(options.nodeID)", torn: [])
         } catch {
             loop.stop()
             throw error
@@ -102,8 +123,9 @@ public final class MissionRuntime: Sendable {
     }
 
     private init(_ options: Options, store: MissionStore, signals signalsLog: any RecordLog, lock: DirectoryLock?, loop: EventLoop?,
-                 note: String, torn: [String]) {
+                 leases: PostgresLeases?, note: String, torn: [String]) {
         directory = options.dataDirectory
+        self.leases = leases
         self.lock = lock
         storeLoop = loop
         clusterStore = options.store.map(StoreURL.redacted)
@@ -115,7 +137,7 @@ public final class MissionRuntime: Sendable {
         signals.log.reportStorage(to: report)
         queue = ExecutionQueue(capacity: options.maxQueued)
         tools = options.tools
-        executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor)
+        executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor, leases: leases)
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
                                 tornLines: torn, checkpoint: note)
     }
@@ -195,6 +217,11 @@ public final class MissionRuntime: Sendable {
     /// Closes both logs (everything acknowledged is already synced) and writes a checkpoint so
     /// that the next start is fast.
     public func close() async {
+        if let leases {
+            // The executor handed its attempts back: what waits here for a retry is let go too.
+            do { try await leases.releaseAll() } catch { report("leases not let go (they run out within \(leases.duration)): \(error)") }
+            leases.close()
+        }
         await store.close()
         await signals.log.close()
         writeCheckpoint()

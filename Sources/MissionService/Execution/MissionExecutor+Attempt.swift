@@ -18,9 +18,10 @@ extension MissionExecutor {
 
     nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
         let id = lease.item.missionID
+        if let leases, await !admit(lease, under: leases) { return }
         guard let (objective, constraints, attempt) = store.board.nextAttempt(of: id) else {
             // Cancelled (or never created) between being queued and being taken.
-            await queue.finish(id)
+            await leave(id)
             return
         }
         guard attempt <= constraints.maxAttempts else {
@@ -29,7 +30,7 @@ extension MissionExecutor {
                                           error: "no attempt left: \(attempt - 1) of \(constraints.maxAttempts) used")
             try? await record(id, .status(StatusUpdate(status: .failed, reason: "execution_failed", attempt: attempt - 1,
                                                        completedAt: configuration.now(), executionResult: failure)))
-            await queue.finish(id)
+            await leave(id)
             return
         }
         let tool = tools.tool(for: objective.type)
@@ -47,7 +48,7 @@ extension MissionExecutor {
                 }
             } catch {
                 configuration.report("mission \(id): could not record its start, left queued: \(error)")
-                await queue.finish(id)
+                await leave(id)
                 return
             }
         }
@@ -72,7 +73,7 @@ extension MissionExecutor {
                                           error: "the result of attempt \(attempt) could not be recorded: \(String(describing: error).prefix(500))")
             try? await record(id, .status(StatusUpdate(status: .failed, reason: "execution_failed", attempt: attempt,
                                                        completedAt: configuration.now(), executionResult: failure)))
-            await queue.finish(id)
+            await leave(id)
         }
     }
 
@@ -182,12 +183,12 @@ extension MissionExecutor {
         case .stopped(.user):
             try await terminal(.cancelled, "cancelled_by_user",
                                ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: "cancelled by user during attempt \(attempt)"))
-            await queue.finish(id)
+            await leave(id)
             emit(.missionCancelled, id, ["while": .string("active"), "attempt": .int(attempt)])
         case .stopped(.shutdown):
             try await record(id, .status(StatusUpdate(status: .queued, reason: "interrupted", attempt: attempt,
                                                       error: "the service shut down during attempt \(attempt); it runs again after restart")))
-            await queue.finish(id)
+            await leave(id)
         }
     }
 

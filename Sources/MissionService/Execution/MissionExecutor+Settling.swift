@@ -41,7 +41,7 @@ extension MissionExecutor {
         guard admitted else {
             try await store.append(events)
             emit(signal.type, id, signal.fields)
-            await queue.finish(id)
+            await leave(id)
             return
         }
         do {
@@ -71,7 +71,7 @@ extension MissionExecutor {
                 }
             }
             emit(batch.map { ($0.signal.type, $0.missionID, $0.signal.fields) })
-            await queue.finish(batch.map(\.missionID))
+            await leave(batch.map(\.missionID))
             settled(batch.count)
         }
     }

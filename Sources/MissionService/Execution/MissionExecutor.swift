@@ -31,6 +31,8 @@ public actor MissionExecutor {
     public let signals: SignalLog
     public let queue: ExecutionQueue
     public let tools: ToolRegistry
+    /// Cluster mode: a mission runs here only under this node's lease (CONTRACT §8).
+    public let leases: PostgresLeases?
     let configuration: Configuration
     /// How long shutdown waits for ended missions to settle after the grace period.
     static let settleLimit: Duration = .seconds(5)
@@ -50,7 +52,8 @@ public actor MissionExecutor {
     }
 
     public init(store: MissionStore, signals: SignalLog, queue: ExecutionQueue, tools: ToolRegistry,
-                configuration: Configuration = Configuration()) {
+                configuration: Configuration = Configuration(), leases: PostgresLeases? = nil) {
+        self.leases = leases
         self.store = store
         self.signals = signals
         self.queue = queue

@@ -106,14 +106,15 @@ public final class MissionServer: Sendable {
             let recovery = try await runtime.executor.recover()
             report("resumed \(recovery.requeued.count) queued, recovered \(recovery.recovered.count) interrupted, failed \(recovery.failed.count) out of attempts")
         } else {
-            // Until leases (CONTRACT §8) are built, a node runs only the missions it accepts:
-            // another node's open missions may be running there right now.
-            report("cluster mode: this node runs the missions it accepts; open missions of other nodes are left to them")
+            // No recovery: an open mission is run by whichever node gets its lease, and one left
+            // `active` is taken over once its node's lease runs out (ClusterDuties).
+            report("cluster mode: open missions run under leases of \(runtime.leases?.duration ?? .zero)")
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runtime.executor.run() }
             group.addTask { await self.runtime.runCheckpoints(every: self.options.checkpointEvery) }
             group.addTask { await self.feed.run() }
+            if let duties = runtime.clusterDuties() { group.addTask { await duties.run() } }
             group.addTask {
                 do {
                     try await self.http.run()

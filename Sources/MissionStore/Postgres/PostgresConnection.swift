@@ -76,6 +76,11 @@ public final class PostgresConnection: @unchecked Sendable {
             .map { $0.trimmed(while: \.isWhitespace) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
+    /// The server process serving this session (as notifications name their sender).
+    public func backendPID() async throws(PostgresError) -> Int32 {
+        Int32(try await query("SELECT pg_backend_pid()").scalar ?? "0") ?? 0
+    }
+
     /// The server's version number, e.g. 150018.
     public var serverVersion: Int { Int(cshim_pq_server_version(conn)) }
 
@@ -130,19 +135,20 @@ public final class PostgresConnection: @unchecked Sendable {
         return last
     }
 
-    /// Waits until a notification (of a channel this session `LISTEN`s to) arrives or `timeout`
-    /// passes: true if any arrived (all pending ones are taken), false on the timeout, which
-    /// leaves the connection usable. Notifications are only a wake-up here: their channel and
-    /// payload are dropped.
-    public func waitForNotification(timeout: Duration) async throws(PostgresError) -> Bool {
+    /// Waits until a notification (of a channel this session `LISTEN`s to) arrives from a
+    /// server process for which `from` holds, or `timeout` passes: true if one arrived (all
+    /// pending ones are taken), false on the timeout, which leaves the connection usable.
+    /// Notifications are only a wake-up here: their channel and payload are dropped.
+    public func waitForNotification(timeout: Duration, from: (Int32) -> Bool = { _ in true }) async throws(PostgresError) -> Bool {
         guard !closed else { throw .connection("the connection is closed") }
         let deadline = EventLoop.deadline(after: timeout)
         while true {
             guard cshim_pq_consume_input(conn) == 1 else { throw lost() }
             var arrived = false
             var channel = [CChar](repeating: 0, count: 64)
-            while channel.withUnsafeMutableBufferPointer({ cshim_pq_next_notification(conn, $0.baseAddress, $0.count) }) == 1 {
-                arrived = true
+            var sender: Int32 = 0
+            while channel.withUnsafeMutableBufferPointer({ cshim_pq_next_notification(conn, $0.baseAddress, $0.count, &sender) }) == 1 {
+                if from(sender) { arrived = true }
             }
             if arrived { return true }
             if Self.hasInput(fd) { continue }

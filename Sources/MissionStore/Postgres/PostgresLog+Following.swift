@@ -21,12 +21,14 @@ extension PostgresLog {
                 // The store answers again: new writes may be taken (the writer reconnects on
                 // its next batch, and says so itself if it cannot).
                 markAvailable()
-                _ = try await connection!.waitForNotification(timeout: limits.followCheck)
+                let own = state.withLock { $0.writerBackend }
+                _ = try await connection!.waitForNotification(timeout: limits.followCheck) { $0 != own }
             } catch {
                 connection?.close()
                 connection = nil
                 if Task.isCancelled { break }
-                markUnavailable(error)
+                // Not marked unavailable here: whether writes are taken is the writer's to find
+                // out (a read can fail while a write would not, and the other way round).
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, limits.reconnectDelay.upperBound)
             }

@@ -98,7 +98,12 @@ extension PostgresLog {
             var replaced = false
             while !batch.isEmpty {
                 do {
-                    if connection == nil { connection = try await PostgresConnection.connect(conninfo, loop: loop) }
+                    if connection == nil {
+                        let fresh = try await PostgresConnection.connect(conninfo, loop: loop)
+                        connection = fresh
+                        let backend = try await fresh.backendPID()
+                        state.withLock { $0.writerBackend = backend }
+                    }
                     if let open = doubt, let base = try await committedBase(of: open, on: connection!) {
                         // It was committed after all.
                         let records = batch.flatMap(\.records)

@@ -83,6 +83,9 @@ public final class PostgresLog: RecordLog {
         var nextWaiter = 0
         var stats = LogStats()
         var tasks: [Task<Void, Never>] = []
+        /// The server process of the writer's connection: its own commits' notifications are
+        /// not a reason to read (the writer delivers those itself, keeping their values).
+        var writerBackend: Int32 = 0
     }
 
     private init(table: Table, conninfo: String, loop: EventLoop, limits: Limits, keyField: String?, applied: Int,
@@ -114,7 +117,9 @@ public final class PostgresLog: RecordLog {
         }
         var applied = 0
         var recent = RecentEntries(capacity: limits.recentEntries)
+        let backend: Int32
         do {
+            backend = try await writer.backendPID()
             // Listening before reading: a commit after the read is then never missed.
             try await follower.execute("LISTEN \(table.rawValue)")
             while true {
@@ -134,6 +139,7 @@ public final class PostgresLog: RecordLog {
         }
         let log = PostgresLog(table: table, conninfo: conninfo, loop: loop, limits: limits, keyField: keyField,
                               applied: applied, recent: recent, onCommit: onCommit)
+        log.state.withLock { $0.writerBackend = backend }
         let tasks = [Task { await log.runWriter(writer) }, Task { await log.runFollower(follower) }]
         log.state.withLock { $0.tasks = tasks }
         return log

@@ -26,26 +26,36 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` with a connection of its own; an error thrown by it drops the connection
-    /// unless the server answered it (then the session is still sound).
+    /// unless the server answered it (then the session is still sound). A connection that sat
+    /// idle may have been closed by the server meanwhile (a restart): if it turns out lost,
+    /// `body` runs once more on a fresh one, so `body` must be safe to run twice.
     nonisolated(nonsending) public func withConnection<T>(_ body: (PostgresConnection) async throws(PostgresError) -> T) async throws(PostgresError) -> T {
-        let connection = try await borrow()
-        do {
-            let result = try await body(connection)
-            giveBack(connection)
-            return result
-        } catch {
-            if case .server = error { giveBack(connection) } else { giveBack(nil, closing: connection) }
-            throw error
+        var (connection, fresh) = try await borrow()
+        while true {
+            do {
+                let result = try await body(connection)
+                giveBack(connection)
+                return result
+            } catch {
+                if case .server = error {
+                    giveBack(connection)
+                    throw error
+                }
+                giveBack(nil, closing: connection)
+                guard !fresh, case .connection = error else { throw error }
+                (connection, fresh) = try await borrow(fresh: true)
+            }
         }
     }
 
     private enum Turn { case connection(PostgresConnection), make, wait, closed }
 
-    nonisolated(nonsending) private func borrow() async throws(PostgresError) -> PostgresConnection {
+    /// A connection, and whether it was just made (`fresh`: never an idle one).
+    nonisolated(nonsending) private func borrow(fresh: Bool = false) async throws(PostgresError) -> (PostgresConnection, Bool) {
         while true {
             let turn = state.withLock { state -> Turn in
                 if state.closed { return .closed }
-                if let connection = state.idle.popLast() {
+                if !fresh, let connection = state.idle.popLast() {
                     state.lent += 1
                     return .connection(connection)
                 }
@@ -55,10 +65,10 @@ public final class PostgresPool: Sendable {
             }
             switch turn {
             case .connection(let connection):
-                return connection
+                return (connection, false)
             case .make:
                 do throws(PostgresError) {
-                    return try await PostgresConnection.connect(conninfo, loop: loop)
+                    return (try await PostgresConnection.connect(conninfo, loop: loop), true)
                 } catch {
                     giveBack(nil)
                     throw error

@@ -28,6 +28,16 @@ public enum PostgresSchema {
         );
         INSERT INTO log_head (log, last_seq) VALUES ('missions', 0), ('signals', 0);
         """,
+        // 2: leases (CONTRACT §8): the node running a mission holds its row and renews it;
+        // a row whose time ran out may be taken by another node. Times are the database's.
+        """
+        CREATE TABLE mission_lease (
+            mission_id text PRIMARY KEY,
+            node_id text NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX mission_lease_by_node ON mission_lease (node_id);
+        """,
     ]
 
     /// The version this build creates and runs on.

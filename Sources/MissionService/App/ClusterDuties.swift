@@ -1,0 +1,72 @@
+import MissionModel
+import MissionStore
+
+/// What a node of a cluster does besides serving and running (CONTRACT §8): it queues here
+/// every mission the store shows queued, whichever node accepted it (a worker then runs it only
+/// if it gets the lease); it renews its leases; it queues missions whose node stopped renewing,
+/// so that one of its workers takes them over; and it stops its own attempts once it could
+/// not renew for half a lease, before another node may take them.
+struct ClusterDuties: Sendable {
+    let store: MissionStore
+    let queue: ExecutionQueue
+    let leases: PostgresLeases
+    let report: @Sendable (String) -> Void
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await queueWhatTheStoreQueues() }
+            group.addTask { await keepLeases() }
+        }
+    }
+
+    /// Every open mission now, then each one that a later record puts back in the queue.
+    private func queueWhatTheStoreQueues() async {
+        let from = store.log.lastSeq
+        for board in store.board.all() where board.isCreated && !board.status.isTerminal {
+            await offer(board)
+        }
+        do {
+            for try await entry in store.log.follow(after: from) {
+                // Most records are not a move to `queued`: look at the bytes before parsing.
+                guard entry.line.firstRange(of: Self.queuedMark) != nil, let id = entry.missionID,
+                      let board = store.whiteboard(id), board.status == .queued else { continue }
+                await offer(board)
+            }
+        } catch {
+            report("cluster: stopped following the missions log: \(error)")
+        }
+    }
+
+    private static let queuedMark = Array(#""status":"queued""#.utf8)
+
+    private func offer(_ board: Whiteboard) async {
+        await queue.enqueue(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
+    }
+
+    /// Renews every third of a lease; takes up missions whose lease ran out elsewhere.
+    private func keepLeases() async {
+        var renewed = ContinuousClock.now
+        var stopped = false
+        while (try? await Task.sleep(for: leases.duration / 3)) != nil {
+            do {
+                let lost = try await leases.renew()
+                renewed = .now
+                stopped = false
+                for id in lost {
+                    report("mission \(id): its lease was taken by another node; stopping it here")
+                    _ = await queue.cancel(id, reason: .shutdown)
+                }
+                for id in try await leases.expired() {
+                    if let board = store.whiteboard(id), board.isCreated, !board.status.isTerminal { await offer(board) }
+                }
+            } catch {
+                guard !stopped, ContinuousClock.now - renewed > leases.duration / 2 else { continue }
+                // Past half a lease without renewing, another node may soon take these missions:
+                // two attempts of one mission must never run at once.
+                stopped = true
+                report("cluster: leases not renewed for \((ContinuousClock.now - renewed).milliseconds) ms (\(error)); stopping the attempts running here")
+                await queue.interruptAll()
+            }
+        }
+    }
+}
