@@ -25,10 +25,11 @@ import Testing
 
         var url: String { "http://127.0.0.1:\(port)" }
 
-        /// curl's status line and body: `STATUS BODY`.
-        func curl(_ path: String, post body: String? = nil) async throws -> (status: Int, body: String) {
+        /// curl's status and body.
+        func curl(_ path: String, post body: String? = nil, headers: [String] = []) async throws -> (status: Int, body: String) {
             var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url + path]
             if let body { arguments += ["-X", "POST", "-H", "Content-Type: application/json", "-d", body] }
+            for header in headers { arguments += ["-H", header] }
             let result = try await TestPostgres.runProgram("/usr/bin/curl", arguments)
             let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
             return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
@@ -175,6 +176,43 @@ import Testing
             #expect(nodes[1].process.stderr.contains("taken over here") || nodes[2].process.stderr.contains("taken over here"))
             #expect(try await server.psql("SELECT count(*) FROM mission_lease") == "0")
             for node in nodes.dropFirst() { await node.stop() }
+        }
+    }
+
+    @Test func the_same_request_raced_at_two_nodes_makes_one_mission() async throws {
+        try await TestPostgres.with { server in
+            let arguments = ["--allow-command", "sleep"]
+            let a = try await Node(server.url, arguments: arguments), b = try await Node(server.url, arguments: arguments)
+            for round in 0..<6 {
+                // Dedup: a mission that stays queued or running while its twin arrives.
+                let body = #"{"objective":{"type":"command","description":"sleep 3.\#(round)"}}"#
+                async let first = a.curl("/api/missions", post: body)
+                async let second = b.curl("/api/missions", post: body)
+                let answers = [try await first, try await second]
+                #expect(answers.map(\.status).sorted() == [200, 202], "\(answers)")
+                let ids = Set(answers.compactMap { parse($0.body)["mission_id"]?.stringValue })
+                #expect(ids.count == 1, "\(answers)")
+                #expect(answers.contains { parse($0.body)["type"] == .string("mission_deduplicated") })
+                // Idempotency-Key: the same key at both nodes is one mission, answered alike.
+                let echo = #"{"objective":{"type":"echo","description":"keyed \#(round)"}}"#
+                async let keyedA = a.curl("/api/missions", post: echo, headers: ["Idempotency-Key: key-\(round)"])
+                async let keyedB = b.curl("/api/missions", post: echo, headers: ["Idempotency-Key: key-\(round)"])
+                let keyed = [try await keyedA, try await keyedB]
+                #expect(keyed.map(\.status) == [202, 202], "\(keyed)")
+                #expect(Set(keyed.compactMap { parse($0.body)["mission_id"]?.stringValue }).count == 1, "\(keyed)")
+            }
+            let created = try await server.psql("SELECT count(*) FROM mission_log WHERE line::json->>'event_type' = 'mission_created'")
+            #expect(created == "12")
+            // A reused key with another body is refused on the other node too.
+            let other = try await b.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"not keyed 0"}}"#, headers: ["Idempotency-Key: key-0"])
+            #expect(other.status == 409 && other.body.contains("idempotency_key_reused"), "\(other)")
+            // Once the mission ends, the same request makes a new one (its dedup claim was let go).
+            let firstID = try #require(parse(try await a.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"again"}}"#).body)["mission_id"]?.stringValue)
+            #expect(try await eventually { parse(try await b.curl("/api/whiteboard/\(firstID)").body)["status"] == .string("completed") })
+            let again = try await b.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"again"}}"#)
+            #expect(again.status == 202 && parse(again.body)["mission_id"]?.stringValue != firstID, "\(again)")
+            await a.stop()
+            await b.stop()
         }
     }
 }

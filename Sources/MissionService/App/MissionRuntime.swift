@@ -159,39 +159,45 @@ public final class MissionRuntime: Sendable {
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent)
         var id: String
-        reserving: while true {
-            id = MissionID.generate()
-            let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey)
-            switch await queue.reserve(item) {
-            case .enqueued:
-                break reserving
-            case .alreadyPresent:
-                continue
-            case .full(let capacity):
-                throw ExecutionQueue.Full(capacity: capacity)
-            case .duplicate(let existing):
-                // The twin may still be writing its records: answer with it once it is durable.
-                // If its creation failed, or it already finished, this request goes ahead.
-                if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
-                    try signals.emit(.duplicateSuppressed, missionID: existing, at: now,
-                                     ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
-                    return .deduplicated(board)
+        var board: Whiteboard
+        submitting: while true {
+            reserving: while true {
+                id = MissionID.generate()
+                let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey)
+                switch await queue.reserve(item) {
+                case .enqueued:
+                    break reserving
+                case .alreadyPresent:
+                    continue
+                case .full(let capacity):
+                    throw ExecutionQueue.Full(capacity: capacity)
+                case .duplicate(let existing):
+                    // The twin may still be writing its records: answer with it once it is durable.
+                    // If its creation failed, or it already finished, this request goes ahead.
+                    if await queue.settled(existing), let board = store.whiteboard(existing), !board.status.isTerminal {
+                        return try duplicate(of: board, created, request, at: now)
+                    }
                 }
             }
-        }
-        var board = Whiteboard(missionID: id)
-        do {
-            let stored = try await store.append([
-                MissionEvent(timestamp: now, missionID: id, body: .created(created)),
-                MissionEvent(timestamp: now, missionID: id, body: .status(StatusUpdate(status: .queued, reason: "enqueued", attempt: 0))),
-            ])
-            // The answer is the mission as created: queued. It is folded from the two records
-            // just written rather than read from the shared board, whose lock the writer holds
-            // while it folds each batch in.
-            for event in stored { WhiteboardReducer.reduce(into: &board, event) }
-        } catch {
-            await queue.abandon(id)
-            throw error
+            board = Whiteboard(missionID: id)
+            do {
+                let stored = try await store.append([
+                    MissionEvent(timestamp: now, missionID: id, body: .created(created)),
+                    MissionEvent(timestamp: now, missionID: id, body: .status(StatusUpdate(status: .queued, reason: "enqueued", attempt: 0))),
+                ], claims: clusterStore == nil ? [] : MissionStore.claims(of: created))
+                // The answer is the mission as created: queued. It is folded from the two records
+                // just written rather than read from the shared board, whose lock the writer holds
+                // while it folds each batch in.
+                for event in stored { WhiteboardReducer.reduce(into: &board, event) }
+                break submitting
+            } catch LogError.claimed(let claim) {
+                // Cluster mode: another node created the twin (or took the key) first.
+                await queue.abandon(id)
+                if let twin = try await twin(holding: claim) { return try duplicate(of: twin, created, request, at: now) }
+            } catch {
+                await queue.abandon(id)
+                throw error
+            }
         }
         await queue.confirm(id)
         var proposed: JSONObject = [
@@ -203,6 +209,13 @@ public final class MissionRuntime: Sendable {
         proposed.set("intent", request.intent.map { .string($0.name) })
         try signals.emit(.missionProposed, missionID: id, at: now, proposed)
         return .created(board)
+    }
+
+    /// The answer to a request whose twin `board` is queued or running.
+    private func duplicate(of board: Whiteboard, _ created: MissionCreated, _ request: MissionRequest, at now: Timestamp) throws -> Submission {
+        try signals.emit(.duplicateSuppressed, missionID: board.missionID, at: now,
+                         ["dedup_key": .string(created.dedupKey), "channel": .string(request.source.channel)])
+        return .deduplicated(board)
     }
 
     /// The worse state of the two logs: "ok", "full", "unavailable" (a cluster store that

@@ -82,7 +82,15 @@ public actor ChatOrchestrator {
         if let previous = try answered(key, fingerprint: fingerprint) { return previous }
         inFlight[key] = []
         defer { inFlight.removeValue(forKey: key)?.forEach { $0.resume() } }
-        let envelope = try await body()
+        let envelope: ChatEnvelope
+        do {
+            envelope = try await body()
+        } catch let held as IdempotencyKeyHeld {
+            // Cluster mode: another node created the mission under this key first, and this
+            // node's view has it now: the request is a repeat of that one.
+            guard let previous = try answered(key, fingerprint: fingerprint) else { throw held }
+            return previous
+        }
         answers.remember(key, fingerprint: fingerprint, envelope: envelope)
         return envelope
     }

@@ -13,8 +13,9 @@ extension MissionExecutor {
         for id in ids {
             do {
                 try await leases.release(id)
+                try await store.releaseDedupClaim(of: id)
             } catch {
-                configuration.report("mission \(id): its lease could not be let go (\(error)); it runs out within \(leases.duration)")
+                configuration.report("mission \(id): its lease or dedup key could not be let go (\(error)); the lease runs out within \(leases.duration)")
             }
         }
     }

@@ -17,6 +17,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A shared store cannot be reached (or its answer to a commit was lost): the records were
     /// not acknowledged; the node keeps trying to reconnect by itself.
     case unavailable(store: String, reason: String)
+    /// A shared store refused an append: another key holds one of its claims (`LogRecord.claims`).
+    case claimed(String)
 
     /// A failure of the disk rather than of the request: new writes are refused until it
     /// passes (full) or until a restart (failed).
@@ -41,6 +43,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) stopped accepting appends after an I/O failure (\(reason)); restart the service once the disk is healthy"
         case .full(let path):
             return "the disk holding \(path) is full, so nothing new can be recorded; the service resumes by itself once space is freed (retry then)"
+        case .claimed(let claim):
+            return "\(claim) is held by another record"
         case .unavailable(let store, let reason):
             return "the store \(store) cannot be reached (\(reason)); nothing new can be recorded until it is back (retry then)"
         case .recordTooLarge(let path, let bytes, let limit):

@@ -9,6 +9,11 @@ public struct LogRecord: Sendable {
     public var body: [UInt8]
     public var key: String?
     public var value: (any Sendable)?
+    /// Names this record claims for its key, which no other key may hold at the same time
+    /// (a dedup key, an idempotency key). A store shared by several writers commits the
+    /// records of an append only if every claim of theirs is free, and refuses the append
+    /// with `LogError.claimed` otherwise; a store with one writer leaves this to it.
+    public var claims: [String] = []
 
     public init(body: [UInt8], key: String?, value: (any Sendable)? = nil) {
         self.body = body

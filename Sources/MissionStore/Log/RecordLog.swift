@@ -52,6 +52,11 @@ public protocol RecordLog: AnyObject, Sendable {
     /// For a shutdown whose grace is over: writes held back (never acknowledged) are given up.
     func abandonWritesWaitingForSpace()
 
+    /// The key holding `claim` (`LogRecord.claims`); nil when nobody does.
+    nonisolated(nonsending) func holder(of claim: String) async throws -> String?
+    /// Lets go of `claims` that `key` holds (its records ended: a mission's dedup key once it is over).
+    nonisolated(nonsending) func release(_ claims: [String], heldBy key: String) async throws
+
     /// Counters since open.
     var stats: LogStats { get }
 
@@ -62,6 +67,11 @@ public protocol RecordLog: AnyObject, Sendable {
 }
 
 extension RecordLog {
+    /// A store with one writer keeps no claims: that writer keeps its keys unique itself.
+    nonisolated(nonsending) public func holder(of claim: String) async throws -> String? { nil }
+
+    nonisolated(nonsending) public func release(_ claims: [String], heldBy key: String) async throws {}
+
     /// Committed entries with seq > `seq`, a page of them.
     nonisolated(nonsending) public func entries(after seq: Int) async throws -> [LogEntry] {
         try await entries(after: seq, limit: Self.defaultReadLimit)

@@ -29,6 +29,10 @@ extension PostgresLog {
         for record in records where record.body.count > limits.maxRecordBytes {
             throw .recordTooLarge(path: table.rawValue, bytes: record.body.count, limit: limits.maxRecordBytes)
         }
+        // Claims and keys travel one per line.
+        for record in records where record.claims.contains(where: { $0.contains("\n") || $0.isEmpty }) || record.key?.contains("\n") == true {
+            throw .corruptLine(path: table.rawValue, line: 0, reason: "a claim or key that is empty or holds a newline")
+        }
         return records
     }
 
@@ -167,6 +171,7 @@ extension PostgresLog {
     /// up to it: the rows other nodes committed before it (read back), then its own entries
     /// (kept as appended).
     private func commit(_ batch: [Pending], _ records: [LogRecord], on connection: PostgresConnection) async throws {
+        if records.contains(where: { !$0.claims.isEmpty }) { return try await commitClaiming(batch, records, on: connection) }
         let keys = records.map { $0.key ?? "" }.joined(separator: "\n")
         let bodies = records.map { String(decoding: $0.body, as: UTF8.self) }.joined(separator: "\n")
         let started = ContinuousClock.now
@@ -177,7 +182,7 @@ extension PostgresLog {
 
     /// After `batch` was committed after `base`: folds in what other nodes committed before
     /// it, then its own entries (kept as appended), and answers its appenders.
-    private func finish(_ batch: [Pending], base: Int, commitNanoseconds: UInt64, on connection: PostgresConnection) async throws {
+    func finish(_ batch: [Pending], base: Int, commitNanoseconds: UInt64, on connection: PostgresConnection) async throws {
         try await catchUp(through: base, on: connection)
         var entries: [[LogEntry]] = []
         var seq = base

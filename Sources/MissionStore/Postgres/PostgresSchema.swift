@@ -38,6 +38,15 @@ public enum PostgresSchema {
         );
         CREATE INDEX mission_lease_by_node ON mission_lease (node_id);
         """,
+        // 3: claims (LogRecord.claims): a name (a dedup key, an idempotency key) held by one
+        // key of a log at a time, taken in the transaction that appends its records.
+        """
+        CREATE TABLE log_claim (
+            claim text PRIMARY KEY,
+            holder text NOT NULL
+        );
+        CREATE INDEX log_claim_by_holder ON log_claim (holder);
+        """,
     ]
 
     /// The version this build creates and runs on.

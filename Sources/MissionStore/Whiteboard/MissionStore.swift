@@ -31,9 +31,12 @@ public final class MissionStore: Sendable {
 
     /// Appends `events` as one durable batch; returns them with their seqs. The board already
     /// reflects them when this returns.
+    /// `claims` go with the first event (see `LogRecord.claims`).
     @discardableResult
-    public func append(_ events: [MissionEvent]) async throws -> [MissionEvent] {
-        let entries = try await log.append(events.map(LogRecord.init))
+    public func append(_ events: [MissionEvent], claims: [String] = []) async throws -> [MissionEvent] {
+        var records = events.map(LogRecord.init)
+        if !claims.isEmpty, !records.isEmpty { records[0].claims = claims }
+        let entries = try await log.append(records)
         return zip(events, entries).map { event, entry in
             var stored = event
             stored.seq = entry.seq
@@ -83,6 +86,24 @@ public final class MissionStore: Sendable {
 }
 
 extension MissionStore {
+    /// A mission's claims (`LogRecord.claims`) in a store shared by several nodes: its dedup
+    /// key while it is queued or running, its idempotency key for good.
+    public static let dedupClaim = "dedup:"
+    public static let idempotencyClaim = "idempotency:"
+
+    /// The idempotency key first: a request refused for both is a repeat (answered as the
+    /// first was), not a duplicate.
+    public static func claims(of created: MissionCreated) -> [String] {
+        (created.idempotencyKey.map { [idempotencyClaim + $0] } ?? []) + [dedupClaim + created.dedupKey]
+    }
+
+    /// Lets go of the dedup claim of a mission that ended, so that the same request makes a
+    /// new mission at once (a claim left behind by a crash is let go by whoever meets it).
+    public func releaseDedupClaim(of missionID: String) async throws {
+        guard let board = whiteboard(missionID), board.status.isTerminal, let key = board.dedupKey else { return }
+        try await log.release([Self.dedupClaim + key], heldBy: missionID)
+    }
+
     /// Waits for `missionID` to reach a terminal state, following the log from `seq`; nil if
     /// `limit` passes first.
     public func waitUntilTerminal(_ missionID: String, after seq: Int, limit: Duration) async -> Whiteboard? {
