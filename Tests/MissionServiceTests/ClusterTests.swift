@@ -215,4 +215,30 @@ import Testing
             await b.stop()
         }
     }
+
+    @Test func a_cancel_sent_to_any_node_stops_the_attempt_on_the_node_that_runs_it() async throws {
+        try await TestPostgres.with { server in
+            let arguments = ["--allow-command", "sleep"]
+            let a = try await Node(server.url, arguments: arguments + ["--node-id", "A"])
+            let b = try await Node(server.url, arguments: arguments + ["--node-id", "B"])
+            let created = try await a.curl("/api/missions", post: #"{"objective":{"type":"command","description":"sleep 41.7"}}"#)
+            let id = try #require(parse(created.body)["mission_id"]?.stringValue)
+            #expect(try await eventually { parse(try await a.curl("/api/whiteboard/\(id)").body)["status"] == .string("active") })
+            let runner = try await server.psql("SELECT node_id FROM mission_lease WHERE mission_id = '\(id)'")
+            let other = runner == "A" ? b : a
+            let cancelled = try await other.curl("/api/missions/\(id)/cancel", post: "{}")
+            #expect(cancelled.status == 200 && parse(cancelled.body)["status"] == .string("cancelled"), "\(cancelled)")
+            // The attempt's process ends on the node that ran it, which writes nothing more.
+            #expect(try await eventually {
+                try await TestPostgres.runProgram("/usr/bin/pgrep", ["-f", "sleep 41.7"]).status != 0
+            })
+            #expect(try await eventually { try await server.psql("SELECT count(*) FROM mission_lease") == "0" })
+            let statuses = try await server.psql("SELECT string_agg(line::json->>'status', ',' ORDER BY seq) FROM mission_log WHERE mission_id = '\(id)' AND line::json->>'event_type' = 'mission_status_update'")
+            #expect(statuses == "queued,active,cancelled")
+            let again = try await a.curl("/api/missions/\(id)/cancel", post: "{}")
+            #expect(again.status == 409)
+            await a.stop()
+            await b.stop()
+        }
+    }
 }

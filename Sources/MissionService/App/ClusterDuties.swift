@@ -19,7 +19,8 @@ struct ClusterDuties: Sendable {
         }
     }
 
-    /// Every open mission now, then each one that a later record puts back in the queue.
+    /// Every open mission now, then each one that a later record puts back in the queue; and
+    /// an attempt running here stops when another node records the mission cancelled.
     private func queueWhatTheStoreQueues() async {
         let from = store.log.lastSeq
         for board in store.board.all() where board.isCreated && !board.status.isTerminal {
@@ -27,10 +28,15 @@ struct ClusterDuties: Sendable {
         }
         do {
             for try await entry in store.log.follow(after: from) {
-                // Most records are not a move to `queued`: look at the bytes before parsing.
-                guard entry.line.firstRange(of: Self.queuedMark) != nil, let id = entry.missionID,
-                      let board = store.whiteboard(id), board.status == .queued else { continue }
-                await offer(board)
+                // Most records are neither: look at the bytes before the view.
+                guard let id = entry.missionID else { continue }
+                if entry.line.firstRange(of: Self.queuedMark) != nil, let board = store.whiteboard(id), board.status == .queued {
+                    await offer(board)
+                } else if entry.line.firstRange(of: Self.cancelledMark) != nil {
+                    // A cancel recorded here already stopped its attempt; this changes nothing then.
+                    // One waiting here for a retry was under this node's lease.
+                    if await queue.cancel(id, reason: .superseded) == .removedFromQueue { try? await leases.release(id) }
+                }
             }
         } catch {
             report("cluster: stopped following the missions log: \(error)")
@@ -38,6 +44,7 @@ struct ClusterDuties: Sendable {
     }
 
     private static let queuedMark = Array(#""status":"queued""#.utf8)
+    private static let cancelledMark = Array(#""status":"cancelled""#.utf8)
 
     private func offer(_ board: Whiteboard) async {
         await queue.enqueue(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
@@ -54,7 +61,7 @@ struct ClusterDuties: Sendable {
                 stopped = false
                 for id in lost {
                     report("mission \(id): its lease was taken by another node; stopping it here")
-                    _ = await queue.cancel(id, reason: .shutdown)
+                    _ = await queue.cancel(id, reason: .superseded)
                 }
                 for id in try await leases.expired() {
                     if let board = store.whiteboard(id), board.isCreated, !board.status.isTerminal { await offer(board) }

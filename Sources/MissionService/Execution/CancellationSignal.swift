@@ -8,6 +8,10 @@ public enum StopReason: Sendable, Equatable {
     /// The attempt ran past `max_duration_seconds`: it fails (reason `timeout`) and is retried
     /// while attempts remain.
     case timeout
+    /// Cluster mode: another node decided the mission's fate (a cancel recorded there, or its
+    /// lease taken over after this node could not renew it): the attempt stops and records
+    /// nothing, the records are that node's to write.
+    case superseded
 }
 
 /// A one-shot signal a running mission's supervisor waits on; `fire` may come from any task.

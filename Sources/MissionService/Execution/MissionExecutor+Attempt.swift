@@ -185,6 +185,8 @@ extension MissionExecutor {
                                ExecutionResult(success: false, finalAnswer: "", toolsUsed: [toolName], error: "cancelled by user during attempt \(attempt)"))
             await leave(id)
             emit(.missionCancelled, id, ["while": .string("active"), "attempt": .int(attempt)])
+        case .stopped(.superseded):
+            await leave(id)
         case .stopped(.shutdown):
             try await record(id, .status(StatusUpdate(status: .queued, reason: "interrupted", attempt: attempt,
                                                       error: "the service shut down during attempt \(attempt); it runs again after restart")))

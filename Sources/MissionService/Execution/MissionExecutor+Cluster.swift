@@ -9,14 +9,17 @@ extension MissionExecutor {
     /// its lease is let go, so that another node may take it at once.
     nonisolated func leave(_ ids: [String]) async {
         await queue.finish(ids)
+        for id in ids { await letGo(id) }
+    }
+
+    /// Cluster mode: lets go of this node's lease on `id` and, once it ended, of its dedup claim.
+    nonisolated func letGo(_ id: String) async {
         guard let leases else { return }
-        for id in ids {
-            do {
-                try await leases.release(id)
-                try await store.releaseDedupClaim(of: id)
-            } catch {
-                configuration.report("mission \(id): its lease or dedup key could not be let go (\(error)); the lease runs out within \(leases.duration)")
-            }
+        do {
+            try await leases.release(id)
+            try await store.releaseDedupClaim(of: id)
+        } catch {
+            configuration.report("mission \(id): its lease or dedup key could not be let go (\(error)); the lease runs out within \(leases.duration)")
         }
     }
 

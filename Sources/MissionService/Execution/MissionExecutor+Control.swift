@@ -29,6 +29,8 @@ extension MissionExecutor {
                                                       executionResult: ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
                                                                                        error: "cancelled by user before it ran to the end"))))
             emit(.missionCancelled, id, ["while": .string(board.status.rawValue)])
+            // A mission waiting here for a retry was under this node's lease.
+            await letGo(id)
             return .cancelled(store.whiteboard(id) ?? board)
         }
     }
