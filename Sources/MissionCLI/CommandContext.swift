@@ -46,11 +46,39 @@ struct CommandContext: Sendable {
         Console.out(String(decoding: JSONWriter.encode(value, pretty: !json), as: UTF8.self))
     }
 
-    /// The missions store, read-only: for commands that only look.
-    func readStore() throws -> MissionStore? {
-        let directory = try existingDirectory()
-        guard FileManager.default.fileExists(atPath: directory.missionsPath) else { return nil }
-        return try Checkpoint.openStore(directory, mode: .readOnly).0
+    /// The cluster store a command works on, if it names one: `--store`, else (unless `--data`
+    /// names a directory) $MISSION_STORE. Nil: the data directory.
+    func namedStore() throws -> String? {
+        if parsed.value("--store") != nil { return try storeURL() }
+        if parsed.value("--data") != nil { return nil }
+        guard let url = environment[StoreURL.environmentVariable], !url.isEmpty else { return nil }
+        return try storeURL()
+    }
+
+    /// Where a command reads missions from, for its messages.
+    var place: String {
+        (try? namedStore()).flatMap { $0.map(StoreURL.redacted) } ?? directory.missionsPath
+    }
+
+    /// Runs `body` with the missions store, read-only (nil: the data directory has no log yet):
+    /// for commands that only look. A cluster store is closed afterwards.
+    func withReadStore<T>(_ body: (MissionStore?) async throws -> T) async throws -> T {
+        guard let url = try namedStore() else {
+            let directory = try existingDirectory()
+            guard FileManager.default.fileExists(atPath: directory.missionsPath) else { return try await body(nil) }
+            return try await body(try Checkpoint.openStore(directory, mode: .readOnly).0)
+        }
+        let cluster = try await ClusterStore.open(url)
+        defer { cluster.close() }
+        let store = try await cluster.missions()
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     func printWhiteboard(_ board: Whiteboard) {

@@ -34,9 +34,11 @@ public enum MissionCommandLine {
             case "list": return try await ListCommand.execute(context)
             case "tail": return try await TailCommand.execute(context)
             case "cancel": return try await CancelCommand.execute(context)
-            case "verify": return try VerifyCommand.execute(context)
+            case "verify": return try await VerifyCommand.execute(context)
             case "repair": return try RepairCommand.execute(context)
             case "migrate": return try await MigrateCommand.execute(context)
+            case "export": return try await ExportCommand.execute(context)
+            case "import": return try await ImportCommand.execute(context)
             default: return usageError(ArgumentError.unknownCommand(parsed.command))
             }
         } catch let error as ArgumentError {

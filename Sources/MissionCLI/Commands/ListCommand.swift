@@ -16,7 +16,7 @@ enum ListCommand {
             summaries = page?["missions"]?.arrayValue?.compactMap(\.objectValue) ?? []
             total = page?["total"]?.intValue ?? 0
         } else {
-            let (missions, count) = try context.readStore()?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0)
+            let (missions, count) = try await context.withReadStore { $0?.board.list(status: status, limit: limit, offset: offset) ?? ([], 0) }
             summaries = missions.map(\.summaryJSON)
             total = count
         }

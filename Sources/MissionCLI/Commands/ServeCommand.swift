@@ -35,8 +35,8 @@ enum ServeCommand {
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.report = { Console.err("mission serve: \($0)") }
-        if context.parsed.value("--store") != nil || context.environment[StoreURL.environmentVariable].map({ !$0.isEmpty }) == true {
-            options.runtime.store = try context.storeURL()
+        if let url = try context.namedStore() {
+            options.runtime.store = url
             options.runtime.nodeID = parsed.value("--node-id") ?? MissionRuntime.defaultNodeID(port: options.http.port)
             if let seconds = try parsed.double("--lease-seconds") { options.runtime.leaseDuration = .milliseconds(Int((seconds * 1000).rounded())) }
         }

@@ -7,11 +7,10 @@ enum TailCommand {
     static let defaultCount = 10
 
     static func execute(_ context: CommandContext) async throws -> Int32 {
-        let which = context.parsed.arguments.first ?? "missions"
-        guard which == "missions" || which == "signals" else {
-            throw ArgumentError.unexpectedArgument(command: "tail", argument: which)
-        }
+        let table = try table(context, command: "tail")
+        let which = table == .missions ? "missions" : "signals"
         if let server = try context.server() { return try await executeRemote(context, server: server, which: which) }
+        if let url = try context.namedStore() { return try await executeStore(context, url: url, table: table) }
         let directory = try context.existingDirectory()
         let path = which == "missions" ? directory.missionsPath : directory.signalsPath
         guard FileManager.default.fileExists(atPath: path) else {
@@ -26,14 +25,10 @@ enum TailCommand {
             if let mission, entry.missionID != mission { return }
             Console.out(json ? entry.text : RecordFormatter.line(entry))
         }
-        var cursor = try since ?? startForLast(defaultCount, of: log, mission: mission)
+        var cursor = since ?? 0
+        if since == nil { cursor = try await startForLast(defaultCount, of: log, mission: mission) }
         if !follow {
-            while true {
-                let entries = try await log.entries(after: cursor)
-                guard let last = entries.last else { break }
-                entries.forEach(show)
-                cursor = last.seq
-            }
+            try await printAll(after: cursor, of: log, show)
             await log.close()
             return ExitStatus.success
         }
@@ -60,15 +55,35 @@ enum TailCommand {
         return ExitStatus.success
     }
 
+    /// Prints every record after `seq`, a page at a time.
+    static func printAll(after seq: Int, of log: any RecordLog, _ show: (LogEntry) -> Void) async throws {
+        var cursor = seq
+        while true {
+            let entries = try await log.entries(after: cursor)
+            guard let last = entries.last else { return }
+            entries.forEach(show)
+            cursor = last.seq
+        }
+    }
+
+    /// Which log a command's argument names (missions by default).
+    static func table(_ context: CommandContext, command: String) throws -> PostgresLog.Table {
+        switch context.parsed.arguments.first ?? "missions" {
+        case "missions": return .missions
+        case "signals": return .signals
+        case let other: throw ArgumentError.unexpectedArgument(command: command, argument: other)
+        }
+    }
+
     /// The seq after which the last `count` matching records start.
-    static func startForLast(_ count: Int, of log: JSONLLog, mission: String?) throws -> Int {
+    static func startForLast(_ count: Int, of log: any RecordLog, mission: String?) async throws -> Int {
         let last = log.lastSeq
         guard let mission else { return max(0, last - count) }
         var found: [Int] = []
         var end = last
         while end > 0 && found.count < count {
             let start = max(0, end - 1024)
-            let entries = try log.entries(after: start, limit: end - start)
+            let entries = try await log.entries(after: start, limit: end - start)
             found += entries.reversed().filter { $0.missionID == mission }.map(\.seq)
             end = start
         }

@@ -10,17 +10,17 @@ enum WhiteboardCommand {
             context.printJSON(answer.body)
             return ExitStatus.success
         }
-        guard let store = try context.readStore(), let current = store.whiteboard(id), current.isCreated else {
-            throw CommandFailure("mission \(id) not found in \(context.directory.missionsPath); `mission list` shows the missions there")
-        }
-        if let atSeq {
+        let board = try await context.withReadStore { store -> Whiteboard in
+            guard let store, let current = store.whiteboard(id), current.isCreated else {
+                throw CommandFailure("mission \(id) not found in \(context.place); `mission list` shows the missions there")
+            }
+            guard let atSeq else { return current }
             guard let board = try await store.whiteboard(id, atSeq: atSeq) else {
                 throw CommandFailure("mission \(id) did not exist yet at seq \(atSeq); it was created at seq \(current.timeline.first?.seq ?? 0)")
             }
-            context.printWhiteboard(board)
-        } else {
-            context.printWhiteboard(current)
+            return board
         }
+        context.printWhiteboard(board)
         return ExitStatus.success
     }
 }

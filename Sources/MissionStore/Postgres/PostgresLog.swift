@@ -145,7 +145,7 @@ public final class PostgresLog: RecordLog {
         return log
     }
 
-    static func readSQL(_ table: Table) -> String {
+    public static func readSQL(_ table: Table) -> String {
         "SELECT seq, mission_id, line FROM \(table.rawValue) WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int"
     }
 

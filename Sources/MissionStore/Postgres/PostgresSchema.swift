@@ -69,6 +69,23 @@ public enum PostgresSchema {
         }
     }
 
+    /// For a command that only reads: throws `.schema` unless the store's schema is the one
+    /// this build knows (it never creates or migrates it).
+    public static func check(_ connection: PostgresConnection) async throws(PostgresError) {
+        let found: Int
+        do throws(PostgresError) {
+            found = Int(try await connection.query("SELECT coalesce(max(version), 0) FROM mission_schema").scalar ?? "0") ?? 0
+        } catch where error.sqlstate == "42P01" {
+            throw .schema("the store holds no missions yet (no mission schema): start a node on it, or run `mission migrate --store URL`")
+        }
+        if found > currentVersion {
+            throw .schema("the store's schema is at version \(found), newer than this build of mission knows (up to \(currentVersion)): run a newer mission")
+        }
+        if found < currentVersion {
+            throw .schema("the store's schema is at version \(found), older than this build's \(currentVersion): run `mission migrate --store URL` (or start a node) first")
+        }
+    }
+
     /// Brings the store's schema to `currentVersion`, or throws `.schema` if it is newer.
     @discardableResult
     public static func migrate(_ connection: PostgresConnection) async throws(PostgresError) -> Outcome {

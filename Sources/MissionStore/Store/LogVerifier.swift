@@ -25,24 +25,55 @@ public struct LogVerifier {
     public static let maxProblemsListed = 100
 
     public static func verify(path: String, kind: Kind) throws -> Report {
-        var report = Report(path: path)
+        var checker = Checker(path: path, kind: kind)
         let file = try LogFile.open(path, readOnly: true)
         defer { file.close() }
-        var boards: [String: Whiteboard] = [:]
-        func problem(_ line: Int, _ message: String) {
-            if report.problems.count < maxProblemsListed { report.problems.append(Problem(line: line, message: message)) }
+        let scan = try LogScanner.scan(file) { line, _, bytes in checker.check(line: line, bytes) }
+        var report = checker.report
+        report.tornBytes = scan.tornTail.count
+        return report
+    }
+
+    /// Checks records one by one, in seq order, wherever they are read from (a file's lines,
+    /// a cluster store's rows).
+    public struct Checker {
+        let kind: Kind
+        let path: String
+        private var boards: [String: Whiteboard] = [:]
+        private var problems: [Problem] = []
+        private var records = 0
+        private var lost = 0
+
+        public init(path: String, kind: Kind) {
+            self.path = path
+            self.kind = kind
         }
-        let scan = try LogScanner.scan(file) { line, _, bytes in
-            report.records += 1
+
+        public var report: Report {
+            var report = Report(path: path)
+            report.records = records
+            report.missions = boards.count
+            report.problems = problems
+            report.lost = lost
+            return report
+        }
+
+        public mutating func problem(_ line: Int, _ message: String) {
+            if problems.count < maxProblemsListed { problems.append(Problem(line: line, message: message)) }
+        }
+
+        /// Checks the record of `line` (its seq), stored as `bytes`.
+        public mutating func check(line: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+            records += 1
             let record: JSONObject
             do {
                 record = try JSONLLog.parseLine(bytes, lineNumber: line, path: path)
-            } catch let error as LogError {
+            } catch {
                 if case .corruptLine(_, _, let reason) = error { problem(line, reason) } else { problem(line, error.description) }
                 return
             }
             if record[kind == .missions ? "event_type" : "signal_type"] == .string(LogRepair.lostType) {
-                report.lost += 1
+                lost += 1
                 return
             }
             switch kind {
@@ -70,9 +101,6 @@ public struct LogVerifier {
                 boards[event.missionID] = board
             }
         }
-        report.tornBytes = scan.tornTail.count
-        report.missions = boards.count
-        return report
     }
 
     private static func isCreation(_ event: MissionEvent) -> Bool {
