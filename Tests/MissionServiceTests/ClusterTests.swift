@@ -241,4 +241,51 @@ import Testing
             await b.stop()
         }
     }
+
+    @Test func with_both_hosts_named_a_node_goes_on_after_failover_and_loses_nothing_acknowledged() async throws {
+        try await TestPostgres.with { primary in
+            try await primary.withStandby(synchronous: true) { standby in
+                let url = "postgres://mission@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/postgres?target_session_attrs=read-write"
+                let node = try await Node(url)
+                // Clients keep creating missions through the failover; what got a 202 was acknowledged.
+                let writing = Task {
+                    var acknowledged: [String] = [], refused = 0, n = 0
+                    while !Task.isCancelled {
+                        n += 1
+                        let answer = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"failover \#(n)"}}"#)
+                        if answer.status == 202, let id = parse(answer.body)["mission_id"]?.stringValue { acknowledged.append(id) } else { refused += 1 }
+                    }
+                    return (acknowledged, refused)
+                }
+                #expect(try await eventually { Int(try await primary.psql("SELECT count(*) FROM mission_log")) ?? 0 >= 40 })
+                try await primary.crash()
+                // With no primary, writes are refused (the standby is read-only).
+                #expect(try await eventually {
+                    let refused = try await node.curl("/api/missions", post: #"{"objective":{"type":"echo","description":"no primary"}}"#)
+                    return refused.status == 503 && refused.body.contains("store_unavailable")
+                })
+                try await standby.promote()
+                // Writes go on, on the promoted standby.
+                #expect(try await eventually {
+                    let healthy = try await node.curl("/health").status == 200
+                    let written = Int(try await standby.psql("SELECT count(*) FROM mission_log WHERE line LIKE '%failover%'")) ?? 0
+                    return healthy && written > 0
+                })
+                let before = try await standby.psql("SELECT max(seq) FROM mission_log")
+                #expect(try await eventually { try await standby.psql("SELECT max(seq) FROM mission_log") != before })
+                writing.cancel()
+                let (acknowledged, _) = try await writing.value
+                // Everything acknowledged is in the new primary: none lost, none twice, no gap.
+                let created = Set(try await standby.psql("""
+                    SELECT mission_id FROM mission_log WHERE line::json->>'event_type' = 'mission_created'
+                    """).split(separator: "\n").map(String.init))
+                let lost = Set(acknowledged).subtracting(created)
+                #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged missions lost: \(lost); \(node.process.stderr)")
+                #expect(try await standby.psql("SELECT count(*) = max(seq) FROM mission_log") == "t")
+                let verified = try await ChildProcess.run(["verify", "--store", "postgres://mission@127.0.0.1:\(standby.port)/postgres"])
+                #expect(verified.status == 0, "\(verified.stdout)")
+                await node.stop()
+            }
+        }
+    }
 }

@@ -134,4 +134,46 @@ import Testing
             await log.close()
         }
     }
+
+    /// A commit whose answer is lost (the server dies while the commit waits for a standby that
+    /// never comes) is found committed after the restart: read back once, never taken for the
+    /// next append's.
+    @Test func a_commit_whose_answer_was_lost_is_looked_up_and_never_answers_for_another() async throws {
+        try await withStore { server, loop in
+            let folded = Folded()
+            var limits = PostgresLog.Limits()
+            limits.reconnectDelay = .milliseconds(50) ... .milliseconds(200)
+            let log = try await Self.open(server, loop, folded, limits: limits)
+            _ = try await log.append([LogRecord(["n": .int(1)], keyField: nil)])
+            // Commits now wait for a standby that does not exist: committed here, not answered.
+            _ = try await server.psql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
+            _ = try await server.psql("SELECT pg_reload_conf()")
+            let lost = Task { try await log.append([LogRecord(["n": .int(2)], keyField: nil)]) }
+            let deadline = ContinuousClock.now + hangLimit
+            while try await server.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") != "1" {
+                #expect(ContinuousClock.now < deadline)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // The next start runs without the wait; the commit survives it (its WAL was flushed).
+            _ = try await server.psql("ALTER SYSTEM RESET synchronous_standby_names")
+            try await server.crash()
+            let answer = await lost.result
+            guard case .failure(let error) = answer, case .unavailable = error as? LogError else {
+                Issue.record("the append whose answer was lost was answered: \(answer)")
+                return
+            }
+            try await server.restart()
+            // Appends are refused until the log finds the store again.
+            while log.storage != .ok {
+                #expect(ContinuousClock.now < deadline)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let next = try await log.append([LogRecord(["n": .int(3)], keyField: nil)])
+            #expect(next.map(\.seq) == [3])
+            // Each record once, at its seq, in the store and in the view.
+            #expect(try await server.psql("SELECT string_agg(seq || '=' || (line::json->>'n'), ',' ORDER BY seq) FROM signal_log") == "1=1,2=2,3=3")
+            #expect(folded.lines == ["{\"seq\":1,\"n\":1}", "{\"seq\":2,\"n\":2}", "{\"seq\":3,\"n\":3}"])
+            await log.close()
+        }
+    }
 }

@@ -57,6 +57,11 @@ public final class TestPostgres: Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw TestPostgresError("initdb failed: \(initdb.output)")
         }
+        return try await startServer(in: directory, binaries: binaries)
+    }
+
+    /// Starts the server whose data is in `directory`/data on a free port.
+    private static func startServer(in directory: String, binaries: String) async throws -> TestPostgres {
         // A free port can be taken by someone else before the server binds it: try a few.
         var failure = ""
         for _ in 0..<5 {
@@ -69,6 +74,46 @@ public final class TestPostgres: Sendable {
         }
         try? FileManager.default.removeItem(atPath: directory)
         throw TestPostgresError("the server did not start: \(failure)")
+    }
+
+    /// A streaming standby of this server (`pg_basebackup -R`), started on a port of its own;
+    /// the caller removes it (`withStandby`). With `synchronous`, this server then waits for
+    /// the standby to have each commit before it acknowledges it (`synchronous_standby_names`).
+    public func withStandby<Result>(synchronous: Bool, _ body: (TestPostgres) async throws -> Result) async throws -> Result {
+        let directory = NSTemporaryDirectory() + "mission-pg-standby-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: directory) }
+        let backup = try await Self.run(binaries + "/pg_basebackup", ["-h", "127.0.0.1", "-p", String(port), "-U", "mission",
+                                                                      "-D", directory + "/data", "-R", "-X", "stream", "--no-sync"], in: directory)
+        guard backup.status == 0 else {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw TestPostgresError("pg_basebackup failed: \(backup.output)")
+        }
+        let standby = try await Self.startServer(in: directory, binaries: binaries)
+        do {
+            if synchronous {
+                _ = try await psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+                _ = try await psql("SELECT pg_reload_conf()")
+                // Streaming and counted as synchronous before the body's first commit.
+                let deadline = ContinuousClock.now + hangLimit
+                while try await psql("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") != "1" {
+                    guard ContinuousClock.now < deadline else { throw TestPostgresError("the standby never became synchronous") }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let result = try await body(standby)
+            await standby.remove()
+            return result
+        } catch {
+            await standby.remove()
+            throw error
+        }
+    }
+
+    /// Makes a standby the primary (`pg_ctl promote`), once it takes writes.
+    public func promote() async throws {
+        let promoted = try await pgCtl(["promote", "-w", "-t", "60"])
+        guard promoted.status == 0 else { throw TestPostgresError("pg_ctl promote failed: \(promoted.output)") }
     }
 
     /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`): its clients

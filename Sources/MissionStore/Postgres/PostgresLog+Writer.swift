@@ -88,6 +88,30 @@ extension PostgresLog {
         var firstBody: String
         var count: Int
         var before: Int
+        /// The submissions it carried, and whether any claimed a name (then which of them
+        /// were committed cannot be told from its first record).
+        var tickets: [Int]
+        var claiming: Bool
+    }
+
+    /// The commit in doubt was committed after all, after `base`. If `batch` is that very
+    /// commit, its appenders still waiting, they are answered as if its answer had come. Else
+    /// its rows are read back like another node's; what is left of it in `batch` (records
+    /// nobody waits for, or appenders of a commit whose claims may have left some out) is done.
+    private func settle(_ doubt: Doubt, committedAfter base: Int, in batch: inout [Pending], on connection: PostgresConnection) async throws {
+        if batch.map(\.ticket) == doubt.tickets, !doubt.claiming {
+            try await finish(batch, base: base, commitNanoseconds: 0, on: connection)
+            batch = []
+            return
+        }
+        try await catchUp(through: base + doubt.count, on: connection)
+        let settled = batch.filter { doubt.tickets.contains($0.ticket) }
+        guard let last = settled.last else { return }
+        for pending in settled {
+            pending.continuation?.resume(throwing: LogError.unavailable(store: redacted, reason: "the answer to its commit was lost; it may have been recorded"))
+        }
+        batch.removeAll { doubt.tickets.contains($0.ticket) }
+        passTickets(through: last.ticket, unless: batch)
     }
 
     /// The writer task: commits batches in order until the log closes, reconnecting (with a
@@ -108,20 +132,17 @@ extension PostgresLog {
                         let backend = try await fresh.backendPID()
                         state.withLock { $0.writerBackend = backend }
                     }
-                    if let open = doubt, let base = try await committedBase(of: open, on: connection!) {
-                        // It was committed after all.
-                        let records = batch.flatMap(\.records)
-                        if records.count == open.count {
-                            try await finish(batch, base: base, commitNanoseconds: 0, on: connection!)
-                        } else {
-                            // Its appenders were answered already: its rows are read back like
-                            // another node's, the records still queued from it among them.
-                            try await catchUp(through: base + open.count, on: connection!)
-                            passTickets(through: batch.last!.ticket, unless: [])
+                    if let open = doubt {
+                        if let base = try await committedBase(of: open, on: connection!) {
+                            try await settle(open, committedAfter: base, in: &batch, on: connection!)
                         }
-                    } else {
+                        // Not found: none of it was committed, and what is left of it goes again.
+                        doubt = nil
+                    }
+                    if !batch.isEmpty {
                         let records = batch.flatMap(\.records)
-                        doubt = Doubt(firstBody: String(decoding: records[0].body, as: UTF8.self), count: records.count, before: lastSeq)
+                        doubt = Doubt(firstBody: String(decoding: records[0].body, as: UTF8.self), count: records.count, before: lastSeq,
+                                      tickets: batch.map(\.ticket), claiming: records.contains { !$0.claims.isEmpty })
                         try await commit(batch, records, on: connection!)
                     }
                     doubt = nil

@@ -28,7 +28,8 @@ public final class PostgresLog: RecordLog {
         /// check that its connection still works, and a bound on a notification lost with it.
         public var followCheck: Duration = .seconds(5)
         /// The wait between tries to reach an unreachable store doubles from the first to the last.
-        public var reconnectDelay: ClosedRange<Duration> = .milliseconds(100) ... .seconds(5)
+        /// (Writes are refused meanwhile: the last bounds how long they are after the store is back.)
+        public var reconnectDelay: ClosedRange<Duration> = .milliseconds(100) ... .seconds(2)
         public init() {}
     }
 
