@@ -44,6 +44,7 @@ import Testing
     static var expected: [(what: String, start: String)] {
         let log = JSONLLog.Limits(), http = HTTPRequestParser.Limits(), server = HTTPServer.Configuration()
         let live = LiveFeed.Configuration(), executor = MissionExecutor.Configuration()
+        let cluster = PostgresLog.Limits(), runtime = MissionRuntime.Options(dataDirectory: DataDirectory(path: "/"))
         return [
             ("record size", bytes(log.maxRecordBytes)),
             ("bytes per group commit", bytes(log.maxBatchBytes)),
@@ -70,6 +71,14 @@ import Testing
             ("pipelined responses gathered", bytes(server.maxPendingOutput)),
             ("listen backlog", number(Int(TCPListener.defaultBacklog))),
             ("PostgreSQL: connecting / one statement", seconds(PostgresConnection.defaultConnectTimeout) + " / " + seconds(PostgresConnection.defaultTimeout)),
+            ("cluster: record size / bytes per group commit", bytes(cluster.maxRecordBytes) + " / " + bytes(cluster.maxBatchBytes)),
+            ("cluster: recent entries kept for followers / rows per read", number(cluster.recentEntries) + " / " + number(cluster.readPage)),
+            ("cluster: connections for reads that miss memory (per log)", number(cluster.readConnections)),
+            ("cluster: follower's look at the log without a notification", "every " + seconds(cluster.followCheck)),
+            ("cluster: reconnecting to the store", "waits \(Double(cluster.reconnectDelay.lowerBound.milliseconds) / 1000) s doubling to " + seconds(cluster.reconnectDelay.upperBound)),
+            ("cluster: lease on a running mission", seconds(runtime.leaseDuration) + " (`--lease-seconds`)"),
+            ("cluster: wait for a claim's holder to reach the node", seconds(MissionRuntime.claimWaitLimit)),
+            ("cluster: `Retry-After` of a 503 `store_unavailable`", "\(APIError.storeRetryAfterSeconds) s"),
             ("read buffer per connection: HTTP / WebSocket", bytes(HTTPConnection.readBufferBytes) + " / " + bytes(LiveSession.readBufferBytes)),
             ("ended missions waiting for their last sync", number(executor.maxUnsettled)),
             ("shutdown's wait for them", seconds(MissionExecutor.settleLimit)),
