@@ -3,6 +3,9 @@
 -- global: `thread:set` writes the thread's globals, and a local of that name would hide it.
 local counter = 0
 local threads = {}
+-- Several wrk processes at once (one per cluster node) each set BENCH_PREFIX, so that their
+-- bodies differ too.
+local prefix = os.getenv("BENCH_PREFIX") or 
 
 function setup(thread)
   thread:set("thread_id", #threads)
@@ -11,6 +14,6 @@ end
 
 function request()
   counter = counter + 1
-  local body = '{"objective": {"type": "echo", "description": "bench ' .. thread_id .. '-' .. counter .. '"}}'
+  local body = '{"objective": {"type": "echo", "description": "bench ' .. prefix .. thread_id .. '-' .. counter .. '"}}'
   return wrk.format("POST", "/api/missions", {["Content-Type"] = "application/json"}, body)
 end

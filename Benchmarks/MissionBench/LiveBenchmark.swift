@@ -17,6 +17,9 @@ enum LiveBenchmark {
         var events: Int
         var rate: Double
         var reference: Bool
+        /// Where the subscribers connect, in turn (cluster mode: other nodes than the
+        /// publisher's); empty: `port`.
+        var subscriberPorts: [Int] = []
     }
 
     static func run(_ options: Options) async throws {
@@ -24,7 +27,8 @@ enum LiveBenchmark {
         defer { loop.stop() }
         let target = options.reference ? "/" : "/ws?room=mission:\(options.mission ?? "")"
         // Ready once subscribed: hello (and, for ours, the snapshot) has arrived.
-        let subscribers = try RawSubscribers(port: options.port, target: target, count: options.subscribers,
+        let subscribers = try RawSubscribers(ports: options.subscriberPorts.isEmpty ? [options.port] : options.subscriberPorts,
+                                             target: target, count: options.subscribers,
                                              framesBeforeReady: options.reference ? 1 : 2)
         let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
             group.addTask {
@@ -45,7 +49,8 @@ enum LiveBenchmark {
         func percentile(_ p: Double) -> String {
             sorted.isEmpty ? "-" : Measure.format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))], 2)
         }
-        Measure.report("ws_latency", ["server": options.reference ? "python-websockets" : "mission", "subscribers": "\(options.subscribers)",
+        Measure.report("ws_latency", ["server": options.reference ? "python-websockets" : "mission",
+                                      "nodes": "\(max(1, options.subscriberPorts.count))", "subscribers": "\(options.subscribers)",
                                       "events": "\(options.events)", "rate": Measure.format(options.rate), "samples": "\(sorted.count)",
                                       "p50_ms": percentile(0.50), "p95_ms": percentile(0.95), "p99_ms": percentile(0.99),
                                       "max_ms": sorted.last.map { Measure.format($0, 2) } ?? "-"])

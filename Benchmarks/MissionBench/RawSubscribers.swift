@@ -13,10 +13,11 @@ final class RawSubscribers: @unchecked Sendable {
     private var buffers: [[UInt8]] = []
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
 
-    /// Connects `count` subscribers to `target` and reads, on each, the upgrade answer and its
-    /// first `framesBeforeReady` frames (hello, and for ours the snapshot).
-    init(port: Int, target: String, count: Int, framesBeforeReady: Int) throws {
-        for _ in 0..<count {
+    /// Connects `count` subscribers to `target` (spread in turn over `ports`) and reads, on each,
+    /// the upgrade answer and its first `framesBeforeReady` frames (hello, and for ours the snapshot).
+    init(ports: [Int], target: String, count: Int, framesBeforeReady: Int) throws {
+        for index in 0..<count {
+            let port = ports[index % ports.count]
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw BenchError.failed("socket: errno \(errno)") }
             var address = sockaddr_in()

@@ -67,7 +67,8 @@ if what == "ws" || what == "ws-cycles" {
     } else {
         try await LiveBenchmark.run(LiveBenchmark.Options(port: port, mission: option("--mission"), subscribers: Int(option("--subscribers") ?? "") ?? 50,
                                                           events: Int(option("--events") ?? "") ?? 200, rate: Double(option("--rate") ?? "") ?? 20,
-                                                          reference: reference))
+                                                          reference: reference,
+                                                          subscriberPorts: (option("--subscriber-ports") ?? "").split(separator: ",").compactMap { Int($0) }))
     }
     finish()
 }

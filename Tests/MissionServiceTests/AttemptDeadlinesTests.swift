@@ -1,4 +1,5 @@
 import MissionModel
+import MissionTestSupport
 import Testing
 @testable import MissionService
 
@@ -17,12 +18,18 @@ import Testing
 
     @Test func an_earlier_deadline_added_later_wakes_the_watcher() async {
         await watching { deadlines, firing, fired in
-            _ = deadlines.add(.now + .seconds(20)) { firing.yield("later") }
-            // Let the watcher go to sleep toward the later one first. Were it not woken, both would
-            // fire together after 20 s, and none would be left.
+            _ = deadlines.add(.now + .seconds(3600)) { firing.yield("later") }
+            // Let the watcher go to sleep toward the later one first. Were it not woken, nothing
+            // would fire for an hour (a machine slowed down by a sanitizer must not make the
+            // later one due meanwhile, as 20 s once did).
             await Task.yield()
             _ = deadlines.add(.now + .milliseconds(20)) { firing.yield("soon") }
+            let bound = Task {
+                try await Task.sleep(for: hangLimit)
+                firing.yield("nothing woke the watcher")
+            }
             #expect(await fired.next() == "soon")
+            bound.cancel()
             #expect(deadlines.counts.live == 1)
         }
     }

@@ -129,19 +129,20 @@ import Testing
     @Test func missions_of_a_node_killed_mid_run_end_exactly_once_on_the_others() async throws {
         try await TestPostgres.with { server in
             let arguments = ["--lease-seconds", "2", "--allow-command", "sleep", "--workers", "4"]
-            let nodes = [try await Node(server.url, arguments: arguments + ["--node-id", "A"]),
-                         try await Node(server.url, arguments: arguments + ["--node-id", "B"]),
-                         try await Node(server.url, arguments: arguments + ["--node-id", "C"])]
+            // A alone first, so that it surely runs some of them.
+            let a = try await Node(server.url, arguments: arguments + ["--node-id", "A"])
             var ids: [String] = []
             for n in 0..<24 {
-                let created = try await nodes[n % 3].curl("/api/missions", post: #"{"objective":{"type":"command","description":"sleep 1.\#(n)"}}"#)
+                let created = try await a.curl("/api/missions", post: #"{"objective":{"type":"command","description":"sleep 2.\#(n)"}}"#)
                 #expect(created.status == 202, "\(created.body)")
                 ids.append(try #require(parse(created.body)["mission_id"]?.stringValue))
             }
-            // Kill A while it runs some of them.
-            #expect(try await eventually { Int(try await server.psql("SELECT count(*) FROM mission_lease WHERE node_id = 'A'")) ?? 0 >= 2 })
-            // Past the claims' own records: A's attempts have started (each runs over a second).
-            try await Task.sleep(for: .milliseconds(300))
+            // Kill A while it runs some of them (started: active in the store), B and C up.
+            #expect(try await eventually {
+                Int(try await server.psql("SELECT count(*) FROM mission_lease l WHERE node_id = 'A' AND EXISTS (SELECT 1 FROM mission_log m WHERE m.mission_id = l.mission_id AND m.line::json->>'status' = 'active')")) ?? 0 >= 2
+            })
+            let nodes = [a, try await Node(server.url, arguments: arguments + ["--node-id", "B"]),
+                         try await Node(server.url, arguments: arguments + ["--node-id", "C"])]
             let held = try await server.psql("SELECT string_agg(mission_id, ',') FROM mission_lease WHERE node_id = 'A'").split(separator: ",").map(String.init)
             #expect(held.count >= 2)
             nodes[0].process.signal(SIGKILL)
