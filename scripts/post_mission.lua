@@ -5,7 +5,7 @@ local counter = 0
 local threads = {}
 -- Several wrk processes at once (one per cluster node) each set BENCH_PREFIX, so that their
 -- bodies differ too.
-local prefix = os.getenv("BENCH_PREFIX") or 
+local prefix = os.getenv("BENCH_PREFIX") or ""
 
 function setup(thread)
   thread:set("thread_id", #threads)

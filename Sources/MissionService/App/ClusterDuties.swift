@@ -16,6 +16,7 @@ struct ClusterDuties: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await queueWhatTheStoreQueues() }
             group.addTask { await keepLeases() }
+            group.addTask { await leases.run() }
         }
     }
 
@@ -28,14 +29,16 @@ struct ClusterDuties: Sendable {
         }
         do {
             for try await entry in store.log.follow(after: from) {
-                // Most records are neither: look at the bytes before the view.
-                guard let id = entry.missionID else { continue }
-                if entry.line.firstRange(of: Self.queuedMark) != nil, let board = store.whiteboard(id), board.status == .queued {
+                // This node's own records (they keep the value they were appended with) were
+                // acted on where they were made; of the others', most are neither: look at the
+                // bytes before the view.
+                guard entry.kept == nil, let id = entry.missionID else { continue }
+                if entry.line.contains(bytes: Self.queuedMark), let board = store.whiteboard(id), board.status == .queued {
                     await offer(board)
-                } else if entry.line.firstRange(of: Self.cancelledMark) != nil {
+                } else if entry.line.contains(bytes: Self.cancelledMark) {
                     // A cancel recorded here already stopped its attempt; this changes nothing then.
                     // One waiting here for a retry was under this node's lease.
-                    if await queue.cancel(id, reason: .superseded) == .removedFromQueue { try? await leases.release(id) }
+                    if await queue.cancel(id, reason: .superseded) == .removedFromQueue { leases.release(id) }
                 }
             }
         } catch {

@@ -41,7 +41,9 @@ extension MissionExecutor {
         let held = (tool?.returnsPromptly ?? false) ? Locked([start]) : nil
         if held == nil {
             do {
-                if tool?.actsOutsideProcess ?? false {
+                // In cluster mode the start is durable first for every tool that is not inline:
+                // its sync also makes this node's lease claim durable (see PostgresLeases).
+                if tool?.actsOutsideProcess ?? false || leases != nil {
                     try await store.append([start])
                 } else {
                     try await store.enqueue([start])

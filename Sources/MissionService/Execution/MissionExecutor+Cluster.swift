@@ -12,15 +12,12 @@ extension MissionExecutor {
         for id in ids { await letGo(id) }
     }
 
-    /// Cluster mode: lets go of this node's lease on `id` and, once it ended, of its dedup claim.
+    /// Cluster mode: lets go of this node's lease on `id` and, once it ended, of its dedup claim
+    /// (both committed with the next turn of releases; nobody waits for them).
     nonisolated func letGo(_ id: String) async {
         guard let leases else { return }
-        do {
-            try await leases.release(id)
-            try await store.releaseDedupClaim(of: id)
-        } catch {
-            configuration.report("mission \(id): its lease or dedup key could not be let go (\(error)); the lease runs out within \(leases.duration)")
-        }
+        let ended = store.whiteboard(id).flatMap { $0.status.isTerminal ? $0.dedupKey : nil }
+        leases.release(id, claims: ended.map { [MissionStore.dedupClaim + $0] } ?? [])
     }
 
     nonisolated func leave(_ id: String) async {

@@ -10,6 +10,7 @@ public final class PostgresLeases: Sendable {
     public let nodeID: String
     public let duration: Duration
     private let pool: PostgresPool
+    private let batchPool: PostgresPool
     private let held = Locked(Set<String>())
 
     public enum Claim: Sendable, Equatable {
@@ -23,41 +24,149 @@ public final class PostgresLeases: Sendable {
     public init(conninfo: String, loop: EventLoop, nodeID: String, duration: Duration) {
         self.nodeID = nodeID
         self.duration = duration
-        pool = PostgresPool(conninfo: conninfo, size: 2, loop: loop)
+        pool = PostgresPool(conninfo: conninfo, size: 1, loop: loop)
+        // Claims and releases commit without waiting for their WAL to be flushed: a claim is
+        // flushed by the attempt's first durable record (the WAL is one sequence; the executor
+        // syncs that record before any tool that is not inline runs), and a release lost in a
+        // crash only runs out. Renewals, on `pool`, still wait: a renewal lost could let
+        // another node take a mission that runs here.
+        batchPool = PostgresPool(conninfo: conninfo, size: 1, loop: loop, setup: "SET synchronous_commit = off")
     }
 
     private var seconds: String { String(Double(duration.nanoseconds) / 1e9) }
 
+    /// Claims and releases wait here for `run()`, which takes all of them at each turn: one
+    /// statement (one commit) for every claim waiting, one for every release, instead of one
+    /// each.
+    private struct Batch {
+        var claims: [(missionID: String, continuation: CheckedContinuation<Result<Claim, PostgresError>, Never>)] = []
+        var releases: [String] = []
+        /// Claims (`log_claim`) let go with the releases: (claim, holder).
+        var claimsLetGo: [(String, String)] = []
+        var running = true
+        var wake: CheckedContinuation<Void, Never>?
+    }
+
+    private let batch = Locked(Batch())
+
     /// Takes the lease on `missionID` if nobody holds it, its holder's time ran out, or this
     /// node holds it already (then it is renewed).
     public func claim(_ missionID: String) async throws(PostgresError) -> Claim {
-        let (taken, holder, head) = try await pool.withConnection { connection throws(PostgresError) in
-            let claim = try await connection.query("""
-                WITH taken AS (
-                    INSERT INTO mission_lease (mission_id, node_id, expires_at)
-                    VALUES ($1, $2, now() + $3::float8 * interval '1 second')
-                    ON CONFLICT (mission_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
-                    WHERE mission_lease.node_id = excluded.node_id OR mission_lease.expires_at < now()
-                    RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM taken), (SELECT node_id FROM mission_lease WHERE mission_id = $1)
-                """, [missionID, nodeID, seconds]).rows.first
-            // A statement of its own, so a snapshot taken after the claim: it sees every record
-            // committed before the previous holder let go.
-            let head = try await connection.query("SELECT last_seq FROM log_head WHERE log = 'missions'").scalar
-            return (claim?[0] == "1", claim?[1] ?? nil, head.flatMap { Int($0) } ?? 0)
+        let result = await withCheckedContinuation { continuation in
+            let (accepted, wake) = batch.withLock { batch -> (Bool, CheckedContinuation<Void, Never>?) in
+                guard batch.running else { return (false, nil) }
+                batch.claims.append((missionID, continuation))
+                defer { batch.wake = nil }
+                return (true, batch.wake)
+            }
+            if !accepted { continuation.resume(returning: .failure(.connection("the node is stopping"))) }
+            wake?.resume()
         }
-        guard taken else { return .heldBy(holder ?? "another node") }
-        held.withLock { _ = $0.insert(missionID) }
-        return .granted(head: head)
+        return try result.get()
     }
 
-    /// Lets go of `missionID` (its records say it ended or went back to the queue): another
-    /// node may take it at once. Nothing if this node does not hold it.
-    public func release(_ missionID: String) async throws(PostgresError) {
-        guard held.withLock({ $0.remove(missionID) }) != nil else { return }
-        _ = try await pool.withConnection { connection throws(PostgresError) in
-            try await connection.query("DELETE FROM mission_lease WHERE mission_id = $1 AND node_id = $2", [missionID, nodeID])
+    /// Lets go of `missionID` (its records say it ended or went back to the queue), if this node
+    /// holds it: another node may take it at once. With it, `claims` (names in `log_claim` the
+    /// mission holds, such as the dedup key of one that ended). Returns at once: the release is
+    /// committed with the others of its turn.
+    public func release(_ missionID: String, claims: [String] = []) {
+        let mine = held.withLock { $0.remove(missionID) } != nil
+        guard mine || !claims.isEmpty else { return }
+        let wake = batch.withLock { batch -> CheckedContinuation<Void, Never>? in
+            if mine { batch.releases.append(missionID) }
+            batch.claimsLetGo += claims.map { ($0, missionID) }
+            defer { batch.wake = nil }
+            return batch.wake
+        }
+        wake?.resume()
+    }
+
+    /// Runs the claims and releases that wait, a turn at a time, until cancelled; then answers
+    /// the claims left with an error (their missions stay queued).
+    public func run() async {
+        while !Task.isCancelled {
+            let (claims, releases, letGo) = batch.withLock { batch in
+                defer { batch.claims = []; batch.releases = []; batch.claimsLetGo = [] }
+                return (batch.claims, batch.releases, batch.claimsLetGo)
+            }
+            if claims.isEmpty && releases.isEmpty && letGo.isEmpty {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let now = batch.withLock { batch -> Bool in
+                            if Task.isCancelled || !batch.claims.isEmpty || !batch.releases.isEmpty || !batch.claimsLetGo.isEmpty { return true }
+                            batch.wake = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                } onCancel: {
+                    batch.withLock { batch in defer { batch.wake = nil }; return batch.wake }?.resume()
+                }
+                continue
+            }
+            if !releases.isEmpty || !letGo.isEmpty {
+                do throws(PostgresError) {
+                    _ = try await batchPool.withConnection { connection throws(PostgresError) in
+                        try await connection.query("""
+                            WITH gone AS (DELETE FROM mission_lease WHERE node_id = $1 AND mission_id = ANY(string_to_array($2, E'\\n')))
+                            DELETE FROM log_claim WHERE (claim, holder) IN (SELECT * FROM unnest(string_to_array($3, E'\\n'), string_to_array($4, E'\\n')))
+                            """, [nodeID, releases.joined(separator: "\n"), letGo.map(\.0).joined(separator: "\n"), letGo.map(\.1).joined(separator: "\n")])
+                    }
+                } catch {
+                    // Leases run out by themselves within a lease; a claim left behind is let go
+                    // by the next request that meets it (its mission has ended).
+                }
+            }
+            if !claims.isEmpty { await take(claims) }
+        }
+        let left = batch.withLock { batch in
+            batch.running = false
+            defer { batch.claims = [] }
+            return batch.claims
+        }
+        for claim in left { claim.continuation.resume(returning: .failure(.connection("the node is stopping"))) }
+    }
+
+    /// One statement for all `claims`, then the log's head in a statement of its own, so a
+    /// snapshot taken after the claims: it sees every record committed before a previous
+    /// holder let go.
+    private func take(_ claims: [(missionID: String, continuation: CheckedContinuation<Result<Claim, PostgresError>, Never>)]) async {
+        let ids = claims.map(\.missionID)
+        let answer: Result<(Set<String>, [String: String], Int), PostgresError>
+        do throws(PostgresError) {
+            answer = .success(try await batchPool.withConnection { connection throws(PostgresError) in
+                let rows = try await connection.query("""
+                    WITH wanted AS (SELECT DISTINCT unnest(string_to_array($1, E'\\n')) AS mission_id),
+                    taken AS (
+                        INSERT INTO mission_lease (mission_id, node_id, expires_at)
+                        SELECT mission_id, $2, now() + $3::float8 * interval '1 second' FROM wanted
+                        ON CONFLICT (mission_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
+                        WHERE mission_lease.node_id = excluded.node_id OR mission_lease.expires_at < now()
+                        RETURNING mission_id
+                    )
+                    SELECT w.mission_id, t.mission_id IS NOT NULL, l.node_id
+                    FROM wanted w LEFT JOIN taken t USING (mission_id) LEFT JOIN mission_lease l USING (mission_id)
+                    """, [ids.joined(separator: "\n"), nodeID, seconds]).rows
+                let head = try await connection.query("SELECT last_seq FROM log_head WHERE log = 'missions'").scalar
+                var taken = Set<String>(), holders: [String: String] = [:]
+                for row in rows {
+                    guard let id = row[0] else { continue }
+                    if row[1] == "t" { taken.insert(id) } else { holders[id] = row[2] ?? "another node" }
+                }
+                return (taken, holders, head.flatMap { Int($0) } ?? 0)
+            })
+        } catch {
+            answer = .failure(error)
+        }
+        switch answer {
+        case .failure(let error):
+            for claim in claims { claim.continuation.resume(returning: .failure(error)) }
+        case .success(let (taken, holders, head)):
+            held.withLock { $0.formUnion(taken) }
+            for claim in claims {
+                claim.continuation.resume(returning: .success(taken.contains(claim.missionID)
+                    ? .granted(head: head) : .heldBy(holders[claim.missionID] ?? "another node")))
+            }
         }
     }
 
@@ -97,5 +206,6 @@ public final class PostgresLeases: Sendable {
 
     public func close() {
         pool.close()
+        batchPool.close()
     }
 }

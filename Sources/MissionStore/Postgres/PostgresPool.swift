@@ -19,11 +19,15 @@ public final class PostgresPool: Sendable {
         var nextWaiter = 0
     }
 
-    public init(conninfo: String, size: Int, loop: EventLoop) {
+    /// `setup`: statements every new connection runs first (session settings).
+    public init(conninfo: String, size: Int, loop: EventLoop, setup: String? = nil) {
         self.conninfo = conninfo
         self.size = max(1, size)
         self.loop = loop
+        self.setup = setup
     }
+
+    private let setup: String?
 
     /// Runs `body` with a connection of its own; an error thrown by it drops the connection
     /// unless the server answered it (then the session is still sound). A connection that sat
@@ -68,7 +72,16 @@ public final class PostgresPool: Sendable {
                 return (connection, false)
             case .make:
                 do throws(PostgresError) {
-                    return (try await PostgresConnection.connect(conninfo, loop: loop), true)
+                    let connection = try await PostgresConnection.connect(conninfo, loop: loop)
+                    if let setup {
+                        do throws(PostgresError) {
+                            try await connection.execute(setup)
+                        } catch {
+                            connection.close()
+                            throw error
+                        }
+                    }
+                    return (connection, true)
                 } catch {
                     giveBack(nil)
                     throw error

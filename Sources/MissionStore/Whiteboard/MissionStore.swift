@@ -97,13 +97,6 @@ extension MissionStore {
         (created.idempotencyKey.map { [idempotencyClaim + $0] } ?? []) + [dedupClaim + created.dedupKey]
     }
 
-    /// Lets go of the dedup claim of a mission that ended, so that the same request makes a
-    /// new mission at once (a claim left behind by a crash is let go by whoever meets it).
-    public func releaseDedupClaim(of missionID: String) async throws {
-        guard let board = whiteboard(missionID), board.status.isTerminal, let key = board.dedupKey else { return }
-        try await log.release([Self.dedupClaim + key], heldBy: missionID)
-    }
-
     /// Waits for `missionID` to reach a terminal state, following the log from `seq`; nil if
     /// `limit` passes first.
     public func waitUntilTerminal(_ missionID: String, after seq: Int, limit: Duration) async -> Whiteboard? {
