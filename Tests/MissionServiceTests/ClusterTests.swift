@@ -289,4 +289,19 @@ import Testing
             }
         }
     }
+
+    @Test func a_node_takes_only_missions_it_can_run_and_leaves_the_rest_to_one_that_can() async throws {
+        try await TestPostgres.with { server in
+            let a = try await Node(server.url, arguments: ["--node-id", "A"])
+            let b = try await Node(server.url, arguments: ["--node-id", "B", "--allow-command", "true"])
+            // A accepts a command it does not allow; B, which allows it, runs it.
+            let created = try await a.curl("/api/missions", post: #"{"objective":{"type":"command","description":"true"}}"#)
+            let id = try #require(parse(created.body)["mission_id"]?.stringValue)
+            #expect(try await eventually { parse(try await a.curl("/api/whiteboard/\(id)").body)["status"] == .string("completed") })
+            #expect(try await server.psql("SELECT count(*) FROM mission_log WHERE mission_id = '\(id)' AND line::json->>'reason' = 'execution_started'") == "1")
+            await a.stop()
+            await b.stop()
+            #expect(!a.process.stderr.contains("not allowed"))
+        }
+    }
 }

@@ -2,14 +2,15 @@ import MissionModel
 import MissionStore
 
 /// What a node of a cluster does besides serving and running (CONTRACT §8): it queues here
-/// every mission the store shows queued, whichever node accepted it (a worker then runs it only
-/// if it gets the lease); it renews its leases; it queues missions whose node stopped renewing,
+/// every mission the store shows queued that it can run, whichever node accepted it (a worker
+/// then runs it only if it gets the lease); it renews its leases; it queues missions whose node stopped renewing,
 /// so that one of its workers takes them over; and it stops its own attempts once it could
 /// not renew for half a lease, before another node may take them.
 struct ClusterDuties: Sendable {
     let store: MissionStore
     let queue: ExecutionQueue
     let leases: PostgresLeases
+    let tools: ToolRegistry
     let report: @Sendable (String) -> Void
 
     func run() async {
@@ -49,7 +50,10 @@ struct ClusterDuties: Sendable {
     private static let queuedMark = Array(#""status":"queued""#.utf8)
     private static let cancelledMark = Array(#""status":"cancelled""#.utf8)
 
+    /// Queues `board`'s mission here, unless this node cannot run it (CONTRACT §8: a node claims
+    /// only missions whose tool it can run; another node takes it).
     private func offer(_ board: Whiteboard) async {
+        guard let objective = board.objective, tools.canRun(objective) else { return }
         await queue.enqueue(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
     }
 

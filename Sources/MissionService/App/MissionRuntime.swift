@@ -54,7 +54,7 @@ public final class MissionRuntime: Sendable {
 
     /// The cluster duties of this node (nil for the embedded store): run beside the executor.
     func clusterDuties() -> ClusterDuties? {
-        leases.map { ClusterDuties(store: store, queue: queue, leases: $0, report: report) }
+        leases.map { ClusterDuties(store: store, queue: queue, leases: $0, tools: tools, report: report) }
     }
     private let report: @Sendable (String) -> Void
     private let reportCheckpoints: Bool

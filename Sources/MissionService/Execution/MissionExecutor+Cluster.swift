@@ -36,6 +36,12 @@ extension MissionExecutor {
     /// Whether the mission waiting in this node's queue may run here now (cluster mode).
     nonisolated func admit(_ lease: ExecutionQueue.Lease, under leases: PostgresLeases) async -> Bool {
         let id = lease.item.missionID
+        // Accepted here but not runnable here (a command this node does not allow): another
+        // node that can run it takes it from the store.
+        if let objective = store.whiteboard(id)?.objective, !tools.canRun(objective) {
+            await leave(id)
+            return false
+        }
         switch await claim(id, in: leases) {
         case .run:
             return true

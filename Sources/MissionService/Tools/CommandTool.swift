@@ -44,6 +44,13 @@ public struct CommandTool: MissionTool {
         return CommandTool(configuration: configuration)
     }
 
+    /// Only commands whose program this process allows (a node without it leaves the mission
+    /// to one that has it).
+    public func canRun(_ objective: Objective) -> Bool {
+        guard let program = (try? CommandWords.split(objective.description))?.first else { return true }
+        return configuration.allowed[program] != nil
+    }
+
     public func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult {
         let words: [String]
         do {

@@ -19,12 +19,16 @@ public protocol MissionTool: Sendable {
     /// or a deadline: nothing could interrupt it sooner than it returns. A stop that arrives
     /// while it runs still decides the outcome.
     var returnsPromptly: Bool { get }
+    /// Whether this process is set up to run `objective` (a cluster node takes only such
+    /// missions, CONTRACT §8): e.g. `command` only for the programs it allows.
+    func canRun(_ objective: Objective) -> Bool
     func run(_ request: ToolRequest, events: ToolEvents) async throws -> ExecutionResult
 }
 
 extension MissionTool {
     public var actsOutsideProcess: Bool { true }
     public var returnsPromptly: Bool { false }
+    public func canRun(_ objective: Objective) -> Bool { true }
 }
 
 public struct ToolRequest: Sendable {

@@ -1,3 +1,4 @@
+import MissionModel
 /// The tools this process can run, by `objective.type`.
 public struct ToolRegistry: Sendable {
     private var tools: [String: any MissionTool] = [:]
@@ -9,6 +10,11 @@ public struct ToolRegistry: Sendable {
     public func tool(for type: String) -> (any MissionTool)? { tools[type] }
 
     public var names: [String] { tools.keys.sorted() }
+
+    /// Whether a tool here can run `objective` (its type is served, and the tool takes it).
+    public func canRun(_ objective: Objective) -> Bool {
+        tools[objective.type]?.canRun(objective) ?? false
+    }
 
     public mutating func register(_ tool: any MissionTool) { tools[tool.name] = tool }
 
