@@ -304,4 +304,14 @@ import Testing
             #expect(!a.process.stderr.contains("not allowed"))
         }
     }
+
+    @Test func a_node_refuses_a_schema_newer_than_it_knows_in_one_line() async throws {
+        try await TestPostgres.with { server in
+            #expect(try await ChildProcess.run(["migrate", "--store", server.url]).status == 0)
+            _ = try await server.psql("INSERT INTO mission_schema (version) VALUES (\(PostgresSchema.currentVersion + 1))")
+            let refused = try await ChildProcess.run(["serve", "--store", server.url, "--port", "0", "--data", TemporaryDirectory().path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("newer than this build"), "\(refused.stderr)")
+        }
+    }
 }
