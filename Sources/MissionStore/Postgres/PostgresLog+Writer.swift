@@ -150,10 +150,15 @@ extension PostgresLog {
                     delay = limits.reconnectDelay.lowerBound
                     markAvailable()
                 } catch {
-                    if case .server = error as? PostgresError {
-                        // The server refused the statement itself: trying again would not help.
+                    if let refusal = error as? PostgresError, case .server(let sqlstate, _) = refusal {
+                        // A deadlock or serialization failure rolled the statement back: it
+                        // goes again, once. Any other refusal would come again.
+                        if !replaced, sqlstate == "40P01" || sqlstate == "40001" {
+                            replaced = true
+                            continue
+                        }
                         doubt = nil
-                        for pending in batch { pending.continuation?.resume(throwing: LogError.failed(path: table.rawValue, reason: "\(error)")) }
+                        for pending in batch { pending.continuation?.resume(throwing: LogError.unavailable(store: redacted, reason: "\(error)")) }
                         state.withLock { $0.storageReport }?("\(table.rawValue): a commit of \(batch.count) submissions was refused: \(error)")
                         passTickets(through: batch.last!.ticket, unless: [])
                         batch = []
