@@ -137,16 +137,17 @@ import Testing
                 #expect(created.status == 202, "\(created.body)")
                 ids.append(try #require(parse(created.body)["mission_id"]?.stringValue))
             }
-            // Kill A while it runs some of them (started: active in the store), B and C up.
+            // Kill A while it runs some of them (started: active in the store).
             #expect(try await eventually {
                 Int(try await server.psql("SELECT count(*) FROM mission_lease l WHERE node_id = 'A' AND EXISTS (SELECT 1 FROM mission_log m WHERE m.mission_id = l.mission_id AND m.line::json->>'status' = 'active')")) ?? 0 >= 2
             })
+            let held = try await server.psql("SELECT string_agg(mission_id, ',') FROM mission_lease WHERE node_id = 'A'").split(separator: ",").map(String.init)
+            a.process.signal(SIGKILL)
+            _ = await a.process.wait()
+            #expect(held.count >= 2)
+            // The others come up after: however slowly they start, A's attempts were cut off.
             let nodes = [a, try await Node(server.url, arguments: arguments + ["--node-id", "B"]),
                          try await Node(server.url, arguments: arguments + ["--node-id", "C"])]
-            let held = try await server.psql("SELECT string_agg(mission_id, ',') FROM mission_lease WHERE node_id = 'A'").split(separator: ",").map(String.init)
-            #expect(held.count >= 2)
-            nodes[0].process.signal(SIGKILL)
-            _ = await nodes[0].process.wait()
             // Every mission ends, completed, on B or C: A's after its lease ran out.
             for id in ids {
                 #expect(try await eventually {
