@@ -6,7 +6,9 @@ import Testing
 
 /// Cluster mode (CONTRACT §8) as users run it: `mission serve --store` nodes as child
 /// processes on one real PostgreSQL server, asked with curl and followed with `mission tail`.
-@Suite struct ClusterTests {
+/// One test at a time: each starts a server and up to three nodes, and all of them at once (in
+/// ThreadSanitizer's build, on two cores) starved the other suites past their limits.
+@Suite(.serialized) struct ClusterTests {
     /// A `mission serve --store` child on a free port.
     final class Node: Sendable {
         let process: ChildProcess

@@ -7,7 +7,7 @@ import Testing
 
 extension LiveServer {
     func webSocket(_ target: String = "/ws", headers: [String: String] = [:]) async throws -> WebSocketClient {
-        try await WebSocketClient.connect(host: "127.0.0.1", port: port, target: target, headers: headers, loop: loop)
+        try await WebSocketClient.connect(host: "127.0.0.1", port: port, target: target, headers: headers, loop: loop, timeout: hangLimit)
     }
 }
 
