@@ -29,6 +29,13 @@ import Testing
         var lines: [String] { entries.withLock { $0.map(\.text) } }
     }
 
+    /// Limits whose reconnecting waits are short, for tests that take the server away.
+    static var quickReconnect: PostgresLog.Limits {
+        var limits = PostgresLog.Limits()
+        limits.reconnectDelay = .milliseconds(50) ... .milliseconds(200)
+        return limits
+    }
+
     static func open(_ server: TestPostgres, _ loop: EventLoop, _ folded: Folded? = nil, limits: PostgresLog.Limits = .init(),
                      replay: (Int, JSONObject) throws -> Void = { _, _ in }) async throws -> PostgresLog {
         var onCommit: (@Sendable ([LogEntry]) -> Void)?
@@ -107,9 +114,7 @@ import Testing
     @Test func a_store_that_goes_away_refuses_appends_keeps_queued_records_and_comes_back() async throws {
         try await withStore { server, loop in
             let folded = Folded()
-            var limits = PostgresLog.Limits()
-            limits.reconnectDelay = .milliseconds(50) ... .milliseconds(200)
-            let log = try await Self.open(server, loop, folded, limits: limits)
+            let log = try await Self.open(server, loop, folded, limits: Self.quickReconnect)
             let reports = Mutex<[String]>([])
             log.reportStorage { message in reports.withLock { $0.append(message) } }
             _ = try await log.append([LogRecord(makeRecord(1), keyField: nil)])
@@ -141,9 +146,7 @@ import Testing
     @Test func a_commit_whose_answer_was_lost_is_looked_up_and_never_answers_for_another() async throws {
         try await withStore { server, loop in
             let folded = Folded()
-            var limits = PostgresLog.Limits()
-            limits.reconnectDelay = .milliseconds(50) ... .milliseconds(200)
-            let log = try await Self.open(server, loop, folded, limits: limits)
+            let log = try await Self.open(server, loop, folded, limits: Self.quickReconnect)
             _ = try await log.append([LogRecord(["n": .int(1)], keyField: nil)])
             // Commits now wait for a standby that does not exist: committed here, not answered.
             _ = try await server.psql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'")

@@ -24,17 +24,7 @@ extension TailCommand {
             await log.close()
             return ExitStatus.success
         }
-        let from = start
-        await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await entry in log.follow(after: from) { show(entry) }
-            }
-            group.addTask {
-                for await _ in signals { break }
-            }
-            _ = try? await group.next()
-            group.cancelAll()
-        }
+        await follow(log, after: start, until: signals, show)
         await log.close()
         return ExitStatus.success
     }

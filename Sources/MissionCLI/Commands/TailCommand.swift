@@ -36,23 +36,30 @@ enum TailCommand {
         // Handlers first: a Ctrl-C that comes as soon as output appears must find them.
         let signals = ProcessSignals.stream()
         let watcher = try FileWatcher(path: path)
+        await Self.follow(log, after: start, until: signals, show) {
+            // Another process appends: each change notice indexes the new whole lines.
+            for await _ in watcher.changes { try log.refresh() }
+        }
+        watcher.stop()
+        await log.close()
+        return ExitStatus.success
+    }
+
+    /// Prints each record after `seq` as it is committed, until a signal comes (or the log
+    /// ends); `alongside` runs meanwhile (what keeps the log current, if anything must).
+    static func follow(_ log: any RecordLog, after seq: Int, until signals: AsyncStream<Int32>, _ show: @escaping @Sendable (LogEntry) -> Void,
+                       alongside: (@Sendable () async throws -> Void)? = nil) async {
         await withThrowingTaskGroup(of: Void.self) { group in
+            if let alongside { group.addTask { try await alongside() } }
             group.addTask {
-                // Another process appends: each change notice indexes the new whole lines.
-                for await _ in watcher.changes { try log.refresh() }
-            }
-            group.addTask {
-                for try await entry in log.follow(after: start) { show(entry) }
+                for try await entry in log.follow(after: seq) { show(entry) }
             }
             group.addTask {
                 for await _ in signals { break }
             }
             _ = try? await group.next()
-            watcher.stop()
-            await log.close()
             group.cancelAll()
         }
-        return ExitStatus.success
     }
 
     /// Prints every record after `seq`, a page at a time.

@@ -27,3 +27,16 @@ extension Locked where State: NumbersWaiters {
         }
     }
 }
+
+extension Locked {
+    /// Resumes every task waiting in `waiters`; each looks at its own condition again. Call it
+    /// after the change that may make them ready: a task that comes to wait after the change
+    /// sees it under the lock and does not wait.
+    package func wakeAll(_ waiters: WritableKeyPath<State, [Int: CheckedContinuation<Void, Never>]> & Sendable) {
+        let woken = withLock { state in
+            defer { state[keyPath: waiters] = [:] }
+            return Array(state[keyPath: waiters].values)
+        }
+        woken.forEach { $0.resume() }
+    }
+}

@@ -38,13 +38,17 @@ public final class PostgresLeases: Sendable {
     /// Claims and releases wait here for `run()`, which takes all of them at each turn: one
     /// statement (one commit) for every claim waiting, one for every release, instead of one
     /// each.
-    private struct Batch {
+    private struct Batch: NumbersWaiters {
         var claims: [(missionID: String, continuation: CheckedContinuation<Result<Claim, PostgresError>, Never>)] = []
         var releases: [String] = []
         /// Claims (`log_claim`) let go with the releases: (claim, holder).
         var claimsLetGo: [(String, String)] = []
         var running = true
-        var wake: CheckedContinuation<Void, Never>?
+        /// `run()`, while nothing waits.
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+
+        var isEmpty: Bool { claims.isEmpty && releases.isEmpty && claimsLetGo.isEmpty }
     }
 
     private let batch = Locked(Batch())
@@ -53,14 +57,12 @@ public final class PostgresLeases: Sendable {
     /// node holds it already (then it is renewed).
     public func claim(_ missionID: String) async throws(PostgresError) -> Claim {
         let result = await withCheckedContinuation { continuation in
-            let (accepted, wake) = batch.withLock { batch -> (Bool, CheckedContinuation<Void, Never>?) in
-                guard batch.running else { return (false, nil) }
+            let accepted = batch.withLock { batch -> Bool in
+                guard batch.running else { return false }
                 batch.claims.append((missionID, continuation))
-                defer { batch.wake = nil }
-                return (true, batch.wake)
+                return true
             }
-            if !accepted { continuation.resume(returning: .failure(.connection("the node is stopping"))) }
-            wake?.resume()
+            if accepted { batch.wakeAll(\.waiters) } else { continuation.resume(returning: .failure(.connection("the node is stopping"))) }
         }
         return try result.get()
     }
@@ -72,13 +74,11 @@ public final class PostgresLeases: Sendable {
     public func release(_ missionID: String, claims: [String] = []) {
         let mine = held.withLock { $0.remove(missionID) } != nil
         guard mine || !claims.isEmpty else { return }
-        let wake = batch.withLock { batch -> CheckedContinuation<Void, Never>? in
+        batch.withLock { batch in
             if mine { batch.releases.append(missionID) }
             batch.claimsLetGo += claims.map { ($0, missionID) }
-            defer { batch.wake = nil }
-            return batch.wake
         }
-        wake?.resume()
+        batch.wakeAll(\.waiters)
     }
 
     /// Runs the claims and releases that wait, a turn at a time, until cancelled; then answers
@@ -90,18 +90,7 @@ public final class PostgresLeases: Sendable {
                 return (batch.claims, batch.releases, batch.claimsLetGo)
             }
             if claims.isEmpty && releases.isEmpty && letGo.isEmpty {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let now = batch.withLock { batch -> Bool in
-                            if Task.isCancelled || !batch.claims.isEmpty || !batch.releases.isEmpty || !batch.claimsLetGo.isEmpty { return true }
-                            batch.wake = continuation
-                            return false
-                        }
-                        if now { continuation.resume() }
-                    }
-                } onCancel: {
-                    batch.withLock { batch in defer { batch.wake = nil }; return batch.wake }?.resume()
-                }
+                await batch.wait(in: \.waiters) { !$0.isEmpty }
                 continue
             }
             if !releases.isEmpty || !letGo.isEmpty {

@@ -37,19 +37,18 @@ extension PostgresLog {
     }
 
     private func submit(_ records: [LogRecord], _ continuation: CheckedContinuation<[LogEntry], any Error>?) -> (ticket: Int, error: LogError?) {
-        let (ticket, error, wake) = state.withLock { state -> (Int, LogError?, CheckedContinuation<Void, Never>?) in
-            if state.closed { return (0, .closed(path: table.rawValue), nil) }
+        let (ticket, error) = state.withLock { state -> (Int, LogError?) in
+            if state.closed { return (0, .closed(path: table.rawValue)) }
             // Waited appends are refused while the store is away (the client is told at once);
             // enqueued records wait for it, as they wait for a full disk in the embedded store.
-            if continuation != nil, let reason = state.unavailable { return (0, .unavailable(store: redacted, reason: reason), nil) }
+            if continuation != nil, let reason = state.unavailable { return (0, .unavailable(store: redacted, reason: reason)) }
             let bytes = records.reduce(0) { $0 + $1.body.count + 24 }
             state.lastTicket += 1
             state.pending.append(Pending(records: records, bytes: bytes, ticket: state.lastTicket, continuation: continuation))
             state.pendingBytes += bytes
-            defer { state.writerWake = nil }
-            return (state.lastTicket, nil, state.writerWake)
+            return (state.lastTicket, nil)
         }
-        wake?.resume()
+        if error == nil { state.wakeAll(\.writerWaiters) }
         return (ticket, error)
     }
 
@@ -71,14 +70,7 @@ extension PostgresLog {
             }
             guard let batch else { return nil }
             if !batch.isEmpty { return batch }
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    if state.closed || !state.pending.isEmpty { return true }
-                    state.writerWake = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
+            await state.wait(in: \.writerWaiters) { $0.closed || !$0.pending.isEmpty }
         }
     }
 

@@ -72,7 +72,8 @@ public final class PostgresLog: RecordLog {
         var lastTicket = 0
         /// Every submission up to this ticket is committed and folded (or, for an append, failed).
         var committedTicket = 0
-        var writerWake: CheckedContinuation<Void, Never>?
+        /// The writer, while it waits for records.
+        var writerWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var closed = false
         /// Closed and drained: nothing will be committed through this node again.
         var finished = false
@@ -165,12 +166,11 @@ public final class PostgresLog: RecordLog {
     /// Stops taking records, commits what is queued (if the store can be reached), and ends
     /// followers.
     public func close() async {
-        let (wake, tasks) = state.withLock { state in
+        let tasks = state.withLock { state in
             state.closed = true
-            defer { state.writerWake = nil }
-            return (state.writerWake, state.tasks)
+            return state.tasks
         }
-        wake?.resume()
+        state.wakeAll(\.writerWaiters)
         // The writer drains first; the follower then delivers what it committed.
         await tasks.first?.value
         tasks.dropFirst().forEach { $0.cancel() }
