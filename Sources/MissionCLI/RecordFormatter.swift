@@ -16,11 +16,18 @@ enum RecordFormatter {
             let fields = rest.members.map { "\($0.key)=\(compact($0.value))" }.joined(separator: " ")
             return "\(prefix) \(record["signal_type"]!.stringValue ?? "?") \(record["mission_id"]?.stringValue ?? "-") \(fields)"
         }
+        if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, let paused = QueueRecord.paused(type) {
+            return "\(prefix) queue \(paused ? "paused: no mission starts until it is resumed" : "resumed")"
+        }
         guard let event = try? MissionEvent(record: record, seq: entry.seq) else { return "\(prefix) \(entry.text)" }
         let id = event.missionID
         switch event.body {
         case .created(let created):
-            return "\(prefix) \(id) created \(created.objective.type) \(compact(.string(created.objective.description))) priority=\(created.priority)"
+            var text = "\(prefix) \(id) created \(created.objective.type) \(compact(.string(created.objective.description))) priority=\(created.priority)"
+            if let runAt = created.runAt { text += " run_at=\(runAt)" }
+            if created.requiresApproval { text += " requires_approval" }
+            if let parent = created.parentID { text += " parent=\(parent)" }
+            return text
         case .status(let update):
             var text = "\(prefix) \(id) \(update.status.rawValue) (\(update.reason)"
             if let attempt = update.attempt, attempt > 0 { text += ", attempt \(attempt)" }

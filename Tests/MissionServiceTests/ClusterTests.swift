@@ -308,6 +308,47 @@ import Testing
         }
     }
 
+    /// CONTRACT §9 across nodes: a pause of the queue, an approval, a pause of one mission and a
+    /// delay hold on every node, whichever node was asked.
+    @Test func mission_control_holds_across_nodes() async throws {
+        try await TestPostgres.with { server in
+            let a = try await Node(server.url, arguments: ["--node-id", "A"])
+            let b = try await Node(server.url, arguments: ["--node-id", "B"])
+            func board(_ node: Node, _ id: String) async throws -> JSONObject { parse(try await node.curl("/api/whiteboard/\(id)").body) }
+            func create(_ node: Node, _ body: String) async throws -> String {
+                let created = try await node.curl("/api/missions", post: body)
+                #expect(created.status == 202, "\(created)")
+                return try #require(parse(created.body)["mission_id"]?.stringValue)
+            }
+            #expect(try await a.curl("/api/queue/pause", post: "{}").status == 200)
+            #expect(try await eventually { parse(try await b.curl("/health").body)["paused"] == .bool(true) })
+            let plain = try await create(b, #"{"objective":{"type":"echo","description":"held by the queue"}}"#)
+            let approval = try await create(a, #"{"objective":{"type":"echo","description":"approved on B"},"requires_approval":true}"#)
+            let delayed = try await create(b, #"{"objective":{"type":"echo","description":"paused on A"},"delay_seconds":0.5}"#)
+            // The pause of the whole queue comes first in `waiting_for` (CONTRACT §9).
+            #expect(try await eventually { try await board(b, approval)["waiting_for"] == .string("queue_paused") })
+            #expect(try await b.curl("/api/missions/\(approval)/approve", post: "{}").status == 200)
+            #expect(try await eventually { try await board(a, delayed)["status"] == .string("queued") })
+            #expect(try await a.curl("/api/missions/\(delayed)/pause", post: "{}").status == 200)
+            #expect(try await eventually { try await board(a, plain)["waiting_for"] == .string("queue_paused") })
+            #expect(try await b.curl("/api/queue/resume", post: "{}").status == 200)
+            for id in [plain, approval] {
+                #expect(try await eventually { try await board(a, id)["status"] == .string("completed") }, "\(id)")
+            }
+            // Past its run_at, the paused one still waits, on both nodes.
+            try await Task.sleep(for: .milliseconds(700))
+            for node in [a, b] { #expect(try await board(node, delayed)["waiting_for"] == .string("paused")) }
+            #expect(try await b.curl("/api/missions/\(delayed)/resume", post: "{}").status == 200)
+            #expect(try await eventually { try await board(a, delayed)["status"] == .string("completed") })
+            for id in [plain, approval, delayed] {
+                #expect(try await server.psql("SELECT count(*) FROM mission_log WHERE mission_id = '\(id)' AND line::json->>'reason' = 'execution_started'") == "1")
+            }
+            await a.stop()
+            await b.stop()
+            #expect(try await server.psql("SELECT string_agg(line::json->>'event_type', ',' ORDER BY seq) FROM mission_log WHERE mission_id IS NULL") == "queue_paused,queue_resumed")
+        }
+    }
+
     @Test func a_node_refuses_a_schema_newer_than_it_knows_in_one_line() async throws {
         try await TestPostgres.with { server in
             #expect(try await ChildProcess.run(["migrate", "--store", server.url]).status == 0)

@@ -137,6 +137,63 @@ func makeItem(_ id: String, priority: Int = 0, key: String? = nil) -> ExecutionQ
         await idle
         #expect(await queue.snapshot().running == 0)
     }
+
+    @Test func a_waiting_mission_is_present_but_not_handed_out_until_released_in_its_place() async {
+        let queue = ExecutionQueue(capacity: 3)
+        #expect(await queue.enqueue(makeItem("early"), waiting: true) == .enqueued)
+        #expect(await queue.enqueue(makeItem("late")) == .enqueued)
+        // Present for duplicates and for the capacity.
+        #expect(await queue.enqueue(makeItem("other", key: "key-early")) == .duplicate(of: "early"))
+        #expect(await queue.snapshot().waiting == 1)
+        #expect(await queue.reserve(makeItem("third")) == .enqueued)
+        #expect(await queue.reserve(makeItem("fourth")) == .full(capacity: 3))
+        await queue.abandon("third")
+        #expect(await queue.next()?.item.missionID == "late")
+        #expect(await queue.enqueue(makeItem("later")) == .enqueued)
+        await queue.release("early")
+        // Released, it goes before one that came after it.
+        #expect(await queue.next()?.item.missionID == "early")
+        #expect(await queue.next()?.item.missionID == "later")
+    }
+
+    @Test func gate_holds_back_a_queued_mission_but_not_a_running_one() async {
+        let queue = ExecutionQueue()
+        await queue.enqueue(makeItem("a"))
+        await queue.enqueue(makeItem("b"))
+        #expect(await queue.gate("a"))
+        #expect(await queue.next()?.item.missionID == "b")
+        #expect(await !queue.gate("b"))
+        #expect(await !queue.gate("nobody"))
+        // Put back after it was handed out: waiting again, and no longer running.
+        await queue.putBack("b")
+        #expect(await queue.snapshot().running == 0)
+        #expect(await queue.snapshot().waiting == 2)
+        await queue.release("b")
+        #expect(await queue.next()?.item.missionID == "b")
+        #expect(await queue.cancel("a") == .removedFromQueue)
+    }
+
+    @Test func a_paused_queue_hands_out_nothing_until_resumed() async {
+        let queue = ExecutionQueue(paused: true)
+        async let first = queue.next()
+        while await queue.waitingWorkers == 0 { await Task.yield() }
+        // A worker waits; what arrives while paused is not handed to it.
+        await queue.enqueue(makeItem("a", priority: 0))
+        await queue.enqueue(makeItem("b", priority: 5))
+        #expect(await queue.waitingWorkers == 1)
+        await queue.resumeAll()
+        let lease = await first
+        #expect(lease?.item.missionID == "b")
+        // Put back during a pause: it keeps its place, not waiting.
+        await queue.pauseAll()
+        await queue.putBack("b", waiting: false)
+        #expect(await queue.snapshot().waiting == 0)
+        await queue.resumeAll()
+        let again = await queue.next()
+        #expect(again?.item.missionID == "b")
+        let last = await queue.next()
+        #expect(last?.item.missionID == "a")
+    }
 }
 
 extension ExecutionQueue.Lease: Equatable {

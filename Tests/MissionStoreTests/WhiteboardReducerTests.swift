@@ -45,6 +45,41 @@ import Testing
         #expect(board.eventCount == path.count + 2)
     }
 
+    /// CONTRACT §9: queued → queued only changes why it waits, and only for an operator's
+    /// reasons; a pause or approval after the mission started changes nothing.
+    @Test(arguments: [
+        (MissionStatus.queued, "paused", true), (.queued, "resumed", true), (.queued, "approved", true),
+        (.queued, "enqueued", false), (.queued, "retry_scheduled", false),
+        (.active, "paused", false), (.active, "approved", false), (.active, "retry_scheduled", true), (.active, "lease_expired", true),
+    ])
+    func a_queued_update_is_legal_by_its_reason(from: MissionStatus, reason: String, legal: Bool) {
+        #expect(MissionStatus.isLegal(from: from, to: .queued, reason: reason) == legal)
+    }
+
+    @Test func pause_resume_and_approval_fold_into_why_a_mission_waits() {
+        var board = Whiteboard(missionID: "m-1")
+        var created = MissionCreated(objective: Objective(type: "echo", description: "x"), constraints: Constraints(),
+                                     source: MissionSource(channel: .api), runAt: at(50), requiresApproval: true, parentID: "m-0")
+        created.priority = 2
+        WhiteboardReducer.reduce(into: &board, MissionEvent(seq: 1, timestamp: at(1), missionID: "m-1", body: .created(created)))
+        WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "enqueued", seq: 2, attempt: 0))
+        #expect(board.runAt == at(50) && board.parentID == "m-0")
+        #expect(board.waitingFor(now: at(60)) == "approval")
+        WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "paused", seq: 3, attempt: 0))
+        #expect(board.waitingFor(now: at(60)) == "paused")
+        WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "approved", seq: 4, attempt: 0))
+        #expect(board.waitingFor(now: at(60)) == "paused")
+        WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "resumed", seq: 5, attempt: 0))
+        #expect(board.waitingFor(now: at(10)) == "run_at")
+        #expect(board.waitingFor(now: at(60)) == nil)
+        #expect(board.illegalTransitions == 0)
+        WhiteboardReducer.reduce(into: &board, makeStatus(.active, "execution_started", seq: 6, attempt: 1))
+        // Too late: it started.
+        WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "paused", seq: 7, attempt: 1))
+        #expect(board.status == .active && !board.paused && board.illegalTransitions == 1)
+        #expect(board.waitingFor(now: at(10)) == nil)
+    }
+
     @Test func a_full_run_folds_into_the_contract_shape() throws {
         let events = [
             makeCreated(),
@@ -59,7 +94,9 @@ import Testing
         let json = board.json
         #expect(json.members.map(\.key) == ["mission_id", "status", "objective", "constraints", "priority", "created_at", "start_time",
                                             "end_time", "duration_ms", "attempts", "progress", "artifacts", "execution_result",
-                                            "last_seq", "event_count", "timeline"])
+                                            "last_seq", "event_count", "timeline",
+                                            // CONTRACT §9's, after the contract's shape of §3.
+                                            "run_at", "requires_approval", "parent_id", "waiting_for"])
         #expect(json["status"] == .string("completed"))
         #expect(json["created_at"] == .string("2026-11-21T10:00:01.000Z"))
         #expect(json["start_time"] == .string("2026-11-21T10:00:03.000Z"))

@@ -198,8 +198,67 @@ def full_disk_checks():
         shutil.rmtree(mount, ignore_errors=True)
 
 
+def mission_control_checks():
+    """CONTRACT §9 with curl and requests: a delay, an approval, a pause of one mission and of
+    the whole queue (kept across a restart), and a rerun."""
+    kept = tempfile.mkdtemp(prefix="mission-control-")
+    server = Server("--token", "op-secret", data=kept + "/data")
+    base = server.url
+    auth = {"Authorization": "Bearer op-secret"}
+    started = time.time()
+    result = curl("-X", "POST", "-H", "Authorization: Bearer op-secret", "-H", "Content-Type: application/json",
+                  "-d", json.dumps({"objective": {"type": "echo", "description": "in a second"}, "delay_seconds": 1}), f"{base}/api/missions")
+    delayed = json.loads(result.stdout)["mission_id"]
+    board = requests.get(f"{base}/api/whiteboard/{delayed}").json()
+    check("a delayed mission waits, saying why (waiting_for run_at)", board["waiting_for"] == "run_at" or time.time() - started > 1, board)
+    board = wait_terminal(base, delayed)
+    check("it runs once its run_at has come", board["status"] == "completed" and board["start_time"] >= board["run_at"], board)
+
+    gated = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "ask first"}, "requires_approval": True},
+                          headers=auth).json()["mission_id"]
+    check("a mission that requires approval waits for it", requests.get(f"{base}/api/whiteboard/{gated}").json()["waiting_for"] == "approval")
+    refused = requests.post(f"{base}/api/missions/{gated}/approve")
+    check("approving needs the write token (401)", refused.status_code == 401)
+    result = curl("-X", "POST", "-H", "Authorization: Bearer op-secret", f"{base}/api/missions/{gated}/approve")
+    check("curl approves it (200)", json.loads(result.stdout)["status"] == "queued")
+    check("the approved mission runs", wait_terminal(base, gated)["status"] == "completed")
+    again = requests.post(f"{base}/api/missions/{gated}/approve", headers=auth)
+    check("approving an ended mission is 409 conflict", again.status_code == 409 and again.json()["error"]["code"] == "conflict")
+
+    check("the queue pauses", requests.post(f"{base}/api/queue/pause", headers=auth).json()["paused"] is True)
+    held = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "after the pause"}}, headers=auth).json()["mission_id"]
+    check("/health says paused", requests.get(f"{base}/health").json()["paused"] is True)
+    paused = requests.post(f"{base}/api/missions/{held}/pause", headers=auth)
+    # The pause of the whole queue comes first in waiting_for (CONTRACT §9).
+    check("a queued mission pauses (200; waiting_for queue_paused first)", paused.status_code == 200 and paused.json()["waiting_for"] == "queue_paused"
+          and paused.json()["timeline"][-1]["message"] == "paused", paused.text)
+    code, _ = server.stop()
+    check("the server stops cleanly", code == 0)
+
+    server = Server("--token", "op-secret", data=kept + "/data")
+    base = server.url
+    check("after a restart the queue is still paused", requests.get(f"{base}/health").json()["paused"] is True)
+    check("and the mission still waits", requests.get(f"{base}/api/whiteboard/{held}").json()["waiting_for"] == "queue_paused")
+    check("the queue resumes", requests.post(f"{base}/api/queue/resume", headers=auth).json()["paused"] is False)
+    check("the paused mission still waits for its own resume", requests.get(f"{base}/api/whiteboard/{held}").json()["waiting_for"] == "paused")
+    check("it resumes (200)", requests.post(f"{base}/api/missions/{held}/resume", headers=auth).status_code == 200)
+    check("and runs", wait_terminal(base, held)["status"] == "completed")
+    rerun = requests.post(f"{base}/api/missions/{held}/rerun", headers=auth)
+    check("a rerun is 202 mission_started", rerun.status_code == 202 and rerun.json()["type"] == "mission_started", rerun.text)
+    child = wait_terminal(base, rerun.json()["mission_id"])
+    check("the rerun names its parent and ran the same objective", child["parent_id"] == held and child["execution_result"]["final_answer"] == "after the pause", child)
+    bad = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "x"}, "run_at": "next week"}, headers=auth)
+    check("a bad run_at is 400 naming the field", bad.status_code == 400 and "run_at" in bad.json()["error"]["message"], bad.text)
+    code, _ = server.stop()
+    check("the restarted server stops cleanly", code == 0)
+    verify = subprocess.run([MISSION, "verify", "--data", kept + "/data"], capture_output=True, text=True)
+    check("mission verify finds the log sound", verify.returncode == 0, verify.stdout + verify.stderr)
+    shutil.rmtree(kept, ignore_errors=True)
+
+
 def main():
     full_disk_checks()
+    mission_control_checks()
     server = Server("--access-log")
     base, port = server.url, server.port
 

@@ -1,7 +1,8 @@
 /// The content identity of a mission: its normalised objective and constraints, hashed.
-/// Two requests that differ only in case or spacing of the description are the same mission.
+/// Two requests that differ only in case or spacing of the description are the same mission;
+/// the same objective due at different times (`run_at`, CONTRACT §9) is not.
 public enum DedupKey {
-    public static func make(objective: Objective, constraints: Constraints) -> String {
+    public static func make(objective: Objective, constraints: Constraints, runAt: Timestamp? = nil) -> String {
         // The fields joined by U+001F, built as bytes: this runs for every request.
         var canonical: [UInt8] = []
         canonical.reserveCapacity(objective.type.utf8.count + objective.description.utf8.count + 64)
@@ -13,6 +14,11 @@ public enum DedupKey {
         for number in [String(constraints.maxPages), String(constraints.maxDurationSeconds), String(constraints.maxAttempts)] {
             canonical.append(0x1F)
             canonical += number.utf8
+        }
+        // Only when set, so that the keys of missions without one stay as they were.
+        if let runAt {
+            canonical.append(0x1F)
+            canonical += runAt.formatted.utf8
         }
         return hex(fnv1a128(canonical))
     }

@@ -12,15 +12,22 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public var idempotencyKey: String?
     public var requestFingerprint: String?
     public var intent: IntentSummary?
+    /// Mission control (CONTRACT §9): not started before `runAt`; only once approved; a rerun of `parentID`.
+    public var runAt: Timestamp?
+    public var requiresApproval: Bool
+    public var parentID: String?
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
-                intent: IntentSummary? = nil) {
+                intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
         self.source = source
-        self.dedupKey = DedupKey.make(objective: objective, constraints: constraints)
+        self.runAt = runAt
+        self.requiresApproval = requiresApproval
+        self.parentID = parentID
+        self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt)
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint
         self.intent = intent
@@ -32,7 +39,10 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         constraints = try Constraints(json: try json.optionalObject("constraints") ?? JSONObject())
         priority = try json.optionalInt("priority") ?? Self.defaultPriority
         source = try MissionSource(json: try json.optionalObject("source") ?? ["channel": .string("chat")])
-        dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints)
+        runAt = try json.optionalTimestamp("run_at")
+        requiresApproval = try json.optionalBool("requires_approval") ?? false
+        parentID = try json.optionalString("parent_id")
+        dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt)
         idempotencyKey = try json.optionalString("idempotency_key")
         requestFingerprint = try json.optionalString("request_fingerprint")
         intent = try json.optionalObject("intent").map { (object) throws(RecordError) in try IntentSummary(json: object) }
@@ -47,5 +57,8 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         sink.member("idempotency_key", ifPresent: idempotencyKey.map(JSONValue.string))
         sink.member("request_fingerprint", ifPresent: requestFingerprint.map(JSONValue.string))
         sink.member("intent", ifPresent: intent)
+        sink.member("run_at", ifPresent: runAt.map(JSONValue.timestamp))
+        sink.member("requires_approval", ifPresent: requiresApproval ? .bool(true) : nil)
+        sink.member("parent_id", ifPresent: parentID.map(JSONValue.string))
     }
 }

@@ -38,6 +38,12 @@ extension JSONObject {
         return double
     }
 
+    package func optionalBool(_ key: String) throws(RecordError) -> Bool? {
+        guard let value = self[key], !value.isNull else { return nil }
+        guard let bool = value.boolValue else { throw .wrongType(field: key, expected: "true or false") }
+        return bool
+    }
+
     package func optionalObject(_ key: String) throws(RecordError) -> JSONObject? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let object = value.objectValue else { throw .wrongType(field: key, expected: "an object") }

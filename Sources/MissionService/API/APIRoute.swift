@@ -5,6 +5,11 @@ enum APIRoute: Equatable {
     case whiteboard(String)
     case events(String)
     case cancel(String)
+    /// An operator's approve, reject, pause or resume (CONTRACT §9).
+    case control(String, MissionExecutor.OperatorAction)
+    case rerun(String)
+    /// `POST /api/queue/pause` (true) and `/resume` (false).
+    case queue(paused: Bool)
     case missionEvent
     case health
     case metrics
@@ -22,6 +27,8 @@ enum APIRoute: Equatable {
         case "/chat/integrated": self = .chat
         case "/api/missions": self = .missions
         case "/api/internal/mission-event": self = .missionEvent
+        case "/api/queue/pause": self = .queue(paused: true)
+        case "/api/queue/resume": self = .queue(paused: false)
         case "/health": self = .health
         case "/metrics": self = .metrics
         case "/": self = .dashboard(.page)
@@ -37,7 +44,10 @@ enum APIRoute: Equatable {
                 switch parts[1] {
                 case "events": self = .events(id)
                 case "cancel": self = .cancel(id)
-                default: return nil
+                case "rerun": self = .rerun(id)
+                default:
+                    guard let action = MissionExecutor.OperatorAction(rawValue: String(parts[1])) else { return nil }
+                    self = .control(id, action)
                 }
             } else {
                 return nil
@@ -62,6 +72,9 @@ enum APIRoute: Equatable {
         case .whiteboard: return "/api/whiteboard/{id}"
         case .events: return "/api/missions/{id}/events"
         case .cancel: return "/api/missions/{id}/cancel"
+        case .control(_, let action): return "/api/missions/{id}/\(action.rawValue)"
+        case .rerun: return "/api/missions/{id}/rerun"
+        case .queue(let paused): return paused ? "/api/queue/pause" : "/api/queue/resume"
         case .missionEvent: return "/api/internal/mission-event"
         case .health: return "/health"
         case .metrics: return "/metrics"
@@ -73,7 +86,7 @@ enum APIRoute: Equatable {
     /// Shared lists, so that checking a request's method allocates nothing.
     var methods: [String] {
         switch self {
-        case .chat, .cancel, .missionEvent: return Self.postOnly
+        case .chat, .cancel, .control, .rerun, .queue, .missionEvent: return Self.postOnly
         case .missions: return Self.readAndPost
         case .whiteboard, .events, .health, .metrics, .dashboard: return Self.readOnly
         }

@@ -97,7 +97,7 @@ extension LiveSession {
             let (at, board) = feed.runtime.store.board.whiteboardWithSeq(id)
             seq = at
             message["seq"] = .int(seq)
-            message["whiteboard"] = board.flatMap { $0.isCreated ? .object($0.json) : nil } ?? .null
+            message["whiteboard"] = board.flatMap { $0.isCreated ? .object(feed.runtime.liveJSON($0)) : nil } ?? .null
         case .signals:
             seq = feed.runtime.signals.log.lastSeq
             message["seq"] = .int(seq)

@@ -22,7 +22,8 @@ extension MissionAPI {
         let objective = try Objective(json: objectiveJSON)
         let constraints = try body.optionalObject("constraints").map { try Constraints(json: $0) } ?? Constraints()
         let priority = try body.optionalInt("priority") ?? MissionCreated.defaultPriority
-        let mission = MissionRequest(objective: objective, constraints: constraints, priority: priority, source: MissionSource(channel: .api))
+        var mission = MissionRequest(objective: objective, constraints: constraints, priority: priority, source: MissionSource(channel: .api))
+        try Self.readControlFields(body, into: &mission, now: .now())
         return Self.envelope(try await orchestrator.submit(mission, idempotencyKey: try Self.idempotencyKey(request), sessionID: try Self.sessionID(body)))
     }
 
@@ -44,7 +45,7 @@ extension MissionAPI {
         guard let seq = runtime.store.board.lastSeq(ofCreated: id) else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
         guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else {
             // The board is copied out only when its encoding is not cached.
-            guard let body = encoded.json(of: id, at: seq, board: { runtime.store.whiteboard(id) }) else {
+            guard let body = encoded.json(of: id, at: seq, board: { runtime.store.whiteboard(id) }, live: runtime.waitingFor) else {
                 throw APIError.notFound("there is no mission \(id.prefix(100))")
             }
             return HTTPResponse(status: 200, headers: HTTPResponse.jsonHeaders, body: body)
@@ -73,7 +74,7 @@ extension MissionAPI {
 
     func cancel(_ id: String) async throws -> HTTPResponse {
         switch try await runtime.executor.cancel(id) {
-        case .cancelled(let board): return .json(200, board.json)
+        case .cancelled(let board): return .json(200, runtime.liveJSON(board))
         case .alreadyTerminal(let board): throw APIError.conflict("mission \(id) is already \(board.status.rawValue); there is nothing to cancel")
         case .notFound: throw APIError.notFound("there is no mission \(id.prefix(100))")
         }

@@ -18,6 +18,8 @@ extension MissionAPI {
             "queue_depth": .int(queue.queued + queue.waitingForRetry),
             "active": .int(queue.running),
             "uptime_s": .double((uptimeSeconds * 1000).rounded() / 1000),
+            // The whole queue is paused (CONTRACT §9): no mission starts.
+            "paused": .bool(runtime.store.board.queuePaused),
         ]
         // Cluster mode (CONTRACT §8): whether the shared store can be reached.
         if runtime.clusterStore != nil { body["store"] = .string(storage == "unavailable" ? "unavailable" : "ok") }

@@ -9,6 +9,7 @@ import MissionStore
 struct ClusterDuties: Sendable {
     let store: MissionStore
     let queue: ExecutionQueue
+    let executor: MissionExecutor
     let leases: PostgresLeases
     let tools: ToolRegistry
     let report: @Sendable (String) -> Void
@@ -33,7 +34,14 @@ struct ClusterDuties: Sendable {
                 // This node's own records (they keep the value they were appended with) were
                 // acted on where they were made; of the others', most are neither: look at the
                 // bytes before the view.
-                guard entry.kept == nil, let id = entry.missionID else { continue }
+                guard entry.kept == nil else { continue }
+                guard let id = entry.missionID else {
+                    // The queue's own records (CONTRACT §9): the view has folded this one already.
+                    if entry.line.contains(bytes: Self.queueMark) {
+                        if store.board.queuePaused { await queue.pauseAll() } else { await queue.resumeAll() }
+                    }
+                    continue
+                }
                 if entry.line.contains(bytes: Self.queuedMark), let board = store.whiteboard(id), board.status == .queued {
                     await offer(board)
                 } else if entry.line.contains(bytes: Self.cancelledMark) {
@@ -47,6 +55,7 @@ struct ClusterDuties: Sendable {
         }
     }
 
+    private static let queueMark = Array(#""event_type":"queue_"#.utf8)
     private static let queuedMark = Array(#""status":"queued""#.utf8)
     private static let cancelledMark = Array(#""status":"cancelled""#.utf8)
 
@@ -54,6 +63,12 @@ struct ClusterDuties: Sendable {
     /// only missions whose tool it can run; another node takes it).
     private func offer(_ board: Whiteboard) async {
         guard let objective = board.objective, tools.canRun(objective) else { return }
+        guard board.status == .active else {
+            // Queued: waiting, if it may not start yet (CONTRACT §9), by this node's view.
+            await executor.offer(board)
+            return
+        }
+        // Left active by a node whose lease ran out: a worker here takes it over.
         await queue.enqueue(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
     }
 

@@ -5,6 +5,8 @@ import Foundation
 public struct MissionRequest: Sendable, Hashable {
     public static let maxDescriptionBytes = 64 << 10
     public static let priorityRange = -1000...1000
+    /// The furthest ahead a mission may be delayed (`delay_seconds`, `run_at`): a year.
+    public static let maxDelaySeconds: Double = 366 * 86_400
 
     public var objective: Objective
     public var constraints: Constraints
@@ -13,6 +15,13 @@ public struct MissionRequest: Sendable, Hashable {
     public var idempotencyKey: String?
     public var requestFingerprint: String?
     public var intent: IntentSummary?
+    /// Mission control (CONTRACT §9).
+    public var runAt: Timestamp?
+    public var requiresApproval = false
+    public var parentID: String?
+    /// How the request asked for its time (`run_at=…` or `delay_seconds=…`), as sent: part of
+    /// its `Idempotency-Key` fingerprint, so that a repeat of a delay is the same request.
+    public var timing: String?
 
     public init(objective: Objective, constraints: Constraints = Constraints(), priority: Int = MissionCreated.defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil, intent: IntentSummary? = nil) {
@@ -38,6 +47,9 @@ public struct MissionRequest: Sendable, Hashable {
         }
         guard Self.priorityRange.contains(priority) else {
             throw .invalid("priority must be between \(Self.priorityRange.lowerBound) and \(Self.priorityRange.upperBound)")
+        }
+        if let runAt, runAt.milliseconds(since: .now()) > Int64(Self.maxDelaySeconds * 1000) {
+            throw .invalid("run_at \(runAt) is more than a year ahead; missions may be delayed by a year at most")
         }
         guard constraints.maxPages >= 1, constraints.maxAttempts >= 1, constraints.maxAttempts <= 100,
               constraints.maxDurationSeconds > 0, constraints.maxDurationSeconds <= 86_400 else {

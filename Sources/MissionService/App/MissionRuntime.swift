@@ -54,7 +54,7 @@ public final class MissionRuntime: Sendable {
 
     /// The cluster duties of this node (nil for the embedded store): run beside the executor.
     func clusterDuties() -> ClusterDuties? {
-        leases.map { ClusterDuties(store: store, queue: queue, leases: $0, tools: tools, report: report) }
+        leases.map { ClusterDuties(store: store, queue: queue, executor: executor, leases: $0, tools: tools, report: report) }
     }
     private let report: @Sendable (String) -> Void
     private let reportCheckpoints: Bool
@@ -135,7 +135,8 @@ public final class MissionRuntime: Sendable {
         reportCheckpoints = options.reportCheckpoints
         store.log.reportStorage(to: report)
         signals.log.reportStorage(to: report)
-        queue = ExecutionQueue(capacity: options.maxQueued)
+        // A pause of the whole queue that the log records holds across the restart.
+        queue = ExecutionQueue(capacity: options.maxQueued, paused: store.board.queuePaused)
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor, leases: leases)
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
@@ -157,7 +158,8 @@ public final class MissionRuntime: Sendable {
         try store.log.requireSpace()
         let created = MissionCreated(objective: request.objective, constraints: request.constraints, priority: request.priority,
                                      source: request.source, idempotencyKey: request.idempotencyKey,
-                                     requestFingerprint: request.requestFingerprint, intent: request.intent)
+                                     requestFingerprint: request.requestFingerprint, intent: request.intent,
+                                     runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID)
         var id: String
         var board: Whiteboard
         submitting: while true {
@@ -199,7 +201,8 @@ public final class MissionRuntime: Sendable {
                 throw error
             }
         }
-        await queue.confirm(id)
+        await queue.confirm(id, waiting: board.waitingFor(now: now) != nil)
+        executor.wakeWhenDue(board, decidedAt: now)
         var proposed: JSONObject = [
             "objective_type": .string(request.objective.type),
             "priority": .int(request.priority),
@@ -209,6 +212,24 @@ public final class MissionRuntime: Sendable {
         proposed.set("intent", request.intent.map { .string($0.name) })
         try signals.emit(.missionProposed, missionID: id, at: now, proposed)
         return .created(board)
+    }
+
+    /// Why `board`'s mission may not start yet, as the live view says it (CONTRACT §9).
+    public func waitingFor(_ board: Whiteboard) -> String? {
+        if board.status == .queued, store.board.queuePaused { return "queue_paused" }
+        return board.waitingFor(now: .now())
+    }
+
+    /// Pauses or resumes the whole queue (CONTRACT §9): recorded first, so that it holds
+    /// across restarts and nodes; running missions go on.
+    public func setQueuePaused(_ paused: Bool) async throws {
+        try await store.recordQueue(paused: paused, at: .now())
+        if paused { await queue.pauseAll() } else { await queue.resumeAll() }
+    }
+
+    /// The whiteboard as the live view shows it: with `waiting_for`.
+    public func liveJSON(_ board: Whiteboard) -> JSONObject {
+        board.json(waitingFor: waitingFor(board))
     }
 
     /// The answer to a request whose twin `board` is queued or running.

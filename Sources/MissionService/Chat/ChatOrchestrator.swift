@@ -45,8 +45,12 @@ public actor ChatOrchestrator {
     /// Creates a mission from an explicit request (the API's `POST /api/missions`).
     public nonisolated func submit(_ request: MissionRequest, idempotencyKey: String? = nil, sessionID: String? = nil) async throws -> ChatEnvelope {
         guard let idempotencyKey else { return try await create(request, idempotencyKey: nil, fingerprint: nil, sessionID: sessionID) }
-        let fingerprint = DedupKey.fingerprint(["api", request.objective.type, request.objective.description,
-                                                JSONWriter.string(.object(request.constraints.json)), String(request.priority)])
+        var fields = ["api", request.objective.type, request.objective.description,
+                      JSONWriter.string(.object(request.constraints.json)), String(request.priority)]
+        // Only when used, so that fingerprints recorded before mission control still match.
+        if let timing = request.timing { fields.append(timing) }
+        if request.requiresApproval { fields.append("requires_approval") }
+        let fingerprint = DedupKey.fingerprint(fields)
         return try await idempotent(key: idempotencyKey, fingerprint: fingerprint) {
             try await self.create(request, idempotencyKey: idempotencyKey, fingerprint: fingerprint, sessionID: sessionID)
         }

@@ -9,6 +9,10 @@ import MissionModel
 /// past that is refused (`.full`), so that a producer faster than the workers gets pushed back
 /// instead of a backlog that grows without bound. Missions recovered from the log at start
 /// are never refused: they are already acknowledged.
+///
+/// A mission may be present but *waiting* (CONTRACT §9: its `run_at` is ahead, it awaits
+/// approval, an operator paused it): it counts for duplicates and for `capacity`, but is not
+/// handed out until `release`. While the whole queue is paused (`pauseAll`), nothing is.
 public actor ExecutionQueue {
     /// Missions that may wait at once by default (`serve --max-queued`).
     public static let defaultCapacity = 100_000
@@ -62,11 +66,13 @@ public actor ExecutionQueue {
         public var waitingForRetry: Int
         public var running: Int
         public var runningIDs: [String]
+        /// Queued missions that may not start yet (CONTRACT §9); also counted in `queued`.
+        public var waiting = 0
     }
 
     /// `held`: live in the log but not for this process to run (`mission chat`, `mission run`):
     /// it still counts for duplicates.
-    private enum Presence { case reserved, held, queued, waitingForRetry, running(CancellationSignal) }
+    private enum Presence { case reserved, held, queued, waiting, waitingForRetry, running(CancellationSignal) }
 
     private struct Entry: HeapRanked {
         /// Higher priority first, then first come first served.
@@ -95,22 +101,71 @@ public actor ExecutionQueue {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var settleWaiters: [String: [CheckedContinuation<Bool, Never>]] = [:]
     private var closed = false
+    /// The whole queue is paused: nothing is handed out (CONTRACT §9, `POST /api/queue/pause`).
+    public private(set) var isPaused = false
     private var runningCount = 0
     public let capacity: Int
 
-    public init(capacity: Int = ExecutionQueue.defaultCapacity) {
+    public init(capacity: Int = ExecutionQueue.defaultCapacity, paused: Bool = false) {
         self.capacity = max(capacity, 1)
+        isPaused = paused
     }
 
     // MARK: Adding
 
-    /// Adds `item` to the queue unless its id or its content is already present.
+    /// Adds `item` to the queue unless its id or its content is already present; `waiting`:
+    /// it may not start until `release`.
     @discardableResult
-    public func enqueue(_ item: Item) -> EnqueueResult {
+    public func enqueue(_ item: Item, waiting: Bool = false) -> EnqueueResult {
         if let conflict = check(item) { return conflict }
-        track(item, as: .queued)
-        push(item, order: nextOrder)
+        track(item, as: waiting ? .waiting : .queued)
+        if !waiting { push(item, order: nextOrder) }
         return .enqueued
+    }
+
+    /// Holds back a queued mission (or one waiting for a retry) until `release`. False when it
+    /// is not waiting here: running already, reserved, held, or not present.
+    @discardableResult
+    public func gate(_ missionID: String) -> Bool {
+        guard let entry = presence[missionID] else { return false }
+        switch entry.state {
+        case .queued, .waitingForRetry, .waiting:
+            // A heap entry of a gated mission is skipped when met (its state is not `queued`).
+            presence[missionID]!.state = .waiting
+            return true
+        case .reserved, .held, .running:
+            return false
+        }
+    }
+
+    /// A mission handed to a worker may not start after all: waiting again until `release`,
+    /// or (`waiting` false: the whole queue was paused) queued again in its place.
+    public func putBack(_ missionID: String, waiting: Bool = true) {
+        guard let entry = presence[missionID], case .running = entry.state else { return }
+        presence[missionID]!.state = waiting ? .waiting : .queued
+        stoppedRunning()
+        if !waiting { push(entry.item, order: entry.order) }
+    }
+
+    /// A waiting mission may start: runnable again, in its place by arrival.
+    public func release(_ missionID: String) {
+        guard let entry = presence[missionID], case .waiting = entry.state else { return }
+        presence[missionID]!.state = .queued
+        push(entry.item, order: entry.order)
+    }
+
+    /// Stops handing out missions until `resumeAll`; running ones go on.
+    public func pauseAll() {
+        isPaused = true
+    }
+
+    /// Hands out missions again after `pauseAll`.
+    public func resumeAll() {
+        guard isPaused else { return }
+        isPaused = false
+        while !consumers.isEmpty, let lease = popRunnable() {
+            consumers.removeFirst().resume(returning: lease)
+        }
     }
 
     /// Makes a mission known for duplicate suppression without ever running it here.
@@ -136,12 +191,12 @@ public actor ExecutionQueue {
         return .enqueued
     }
 
-    /// The reserved mission's records are durable: make it runnable.
-    public func confirm(_ missionID: String) {
+    /// The reserved mission's records are durable: make it runnable (or `waiting`).
+    public func confirm(_ missionID: String, waiting: Bool = false) {
         guard let index = presence.index(forKey: missionID), case .reserved = presence.values[index].state else { return }
-        presence.values[index].state = .queued
+        presence.values[index].state = waiting ? .waiting : .queued
         let entry = presence.values[index]
-        push(entry.item, order: entry.order)
+        if !waiting { push(entry.item, order: entry.order) }
         if !settleWaiters.isEmpty { settleWaiters.removeValue(forKey: missionID)?.forEach { $0.resume(returning: true) } }
     }
 
@@ -175,7 +230,7 @@ public actor ExecutionQueue {
     /// Makes a queued mission runnable: straight to a waiting worker, else into the heap at
     /// `order`, its place in arrival order (as recorded in `presence`).
     private func push(_ item: Item, order: UInt64) {
-        if !consumers.isEmpty, let lease = lease(item) {
+        if !consumers.isEmpty, !isPaused, let lease = lease(item) {
             consumers.removeFirst().resume(returning: lease)
             return
         }
@@ -201,14 +256,20 @@ public actor ExecutionQueue {
     /// The next mission to run, marked running; suspends while the queue is empty. Nil once
     /// the queue is closed: workers end through `close()`, which resumes every waiter.
     public func next() async -> Lease? {
+        if !isPaused, let lease = popRunnable() { return lease }
+        if closed { return nil }
+        return await withCheckedContinuation { consumers.append($0) }
+    }
+
+    /// The first runnable mission of the heap, marked running.
+    private func popRunnable() -> Lease? {
         while let entry = heap.popMin() {
-            // Skip entries whose mission was cancelled (or re-queued) since they were pushed.
+            // Skip entries whose mission was cancelled, gated or re-queued since they were pushed.
             guard let index = presence.index(forKey: entry.missionID), presence.values[index].order == entry.order,
                   case .queued = presence.values[index].state else { continue }
             return lease(at: index)
         }
-        if closed { return nil }
-        return await withCheckedContinuation { consumers.append($0) }
+        return nil
     }
 
     private func lease(_ item: Item) -> Lease? {
@@ -257,7 +318,7 @@ public actor ExecutionQueue {
         switch entry.state {
         case .reserved:
             return .notPresent
-        case .held, .queued, .waitingForRetry:
+        case .held, .queued, .waiting, .waitingForRetry:
             forget(missionID)
             return .removedFromQueue
         case .running(let signal):
@@ -291,6 +352,9 @@ public actor ExecutionQueue {
 
     public func contains(_ missionID: String) -> Bool { presence[missionID] != nil }
 
+    /// Workers waiting in `next()` for a mission.
+    public var waitingWorkers: Int { consumers.count }
+
     public var size: Int { snapshot().queued }
 
     public func snapshot() -> Snapshot {
@@ -299,6 +363,7 @@ public actor ExecutionQueue {
             switch entry.state {
             case .reserved: break
             case .held, .queued: snapshot.queued += 1
+            case .waiting: snapshot.queued += 1; snapshot.waiting += 1
             case .waitingForRetry: snapshot.waitingForRetry += 1
             case .running: snapshot.running += 1; snapshot.runningIDs.append(id)
             }

@@ -19,6 +19,7 @@ extension MissionExecutor {
     nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
         let id = lease.item.missionID
         if let leases, await !admit(lease, under: leases) { return }
+        if await holdBackIfWaiting(id) { return }
         guard let (objective, constraints, attempt) = store.board.nextAttempt(of: id) else {
             // Cancelled (or never created) between being queued and being taken.
             await leave(id)

@@ -67,7 +67,8 @@ extension MissionExecutor {
                 await queue.enqueue(item)
                 report.recovered.append(board.missionID)
             default:
-                await queue.enqueue(item)
+                // Waiting, if it may not start yet (CONTRACT §9); its `run_at` is watched again.
+                await offer(board)
                 report.requeued.append(board.missionID)
             }
         }

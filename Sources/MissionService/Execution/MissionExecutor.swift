@@ -45,6 +45,9 @@ public actor MissionExecutor {
     nonisolated let settlementBell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     private let retries: AsyncStream<Retry>
     private let retryContinuation: AsyncStream<Retry>.Continuation
+    /// Missions whose `run_at` came, from the deadline watcher to `reconsider`.
+    nonisolated let wakeups: AsyncStream<String>.Continuation
+    private let wokenMissions: AsyncStream<String>
 
     struct Retry: Sendable {
         var missionID: String
@@ -60,6 +63,7 @@ public actor MissionExecutor {
         self.tools = tools
         self.configuration = configuration
         (retries, retryContinuation) = AsyncStream.makeStream(of: Retry.self)
+        (wokenMissions, wakeups) = AsyncStream.makeStream(of: String.self)
     }
 
     /// Runs the workers and the retry timers until `shutdown` (or cancellation of the caller).
@@ -70,6 +74,10 @@ public actor MissionExecutor {
             }
             group.addTask { await self.deadlines.run() }
             group.addTask { await self.settle() }
+            group.addTask {
+                // Ends when the group is cancelled at shutdown.
+                for await id in self.wokenMissions { await self.reconsider(id) }
+            }
             for await retry in retries {
                 group.addTask {
                     do {

@@ -11,7 +11,7 @@ import Glibc
 /// verify` still reads every line. The log stays the only source of truth: deleting the
 /// checkpoint loses nothing.
 public enum Checkpoint {
-    static let magic: [UInt8] = Array("MSCKPT03".utf8)
+    static let magic: [UInt8] = Array("MSCKPT04".utf8)
     /// Records appended between two background checkpoints.
     public static let defaultInterval = 100_000
     /// A checkpoint is synced in pieces this large, so that the logs' syncs get through between.
@@ -114,6 +114,7 @@ public enum Checkpoint {
                 w.string(intent.reason)
             }
         }
+        w.bool(sealed.queuePaused)
         let trailer = Checksum.of(w.bytes)
         w.fixed64(trailer)
         let bytes = w.bytes
@@ -214,6 +215,7 @@ public enum Checkpoint {
                     requestFingerprint: try r.optional { try $0.string() },
                     intent: try r.optional { r in IntentSummary(name: try r.internedString(), confidence: try r.double(), reason: try r.string()) })
             }
+            state.queuePaused = try r.bool()
         }
         guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }
         // Loaded slots are of epoch 0; whatever is folded from here on makes slots of epoch 1.
@@ -234,6 +236,7 @@ extension MissionBoard {
         var slots: [Slot]
         var undecodable: [(seq: Int, reason: String)]
         var idempotency: [String: IdempotencyEntry]
+        var queuePaused: Bool
         /// The seq the slots reflect.
         var seq: Int
         /// The new epoch: every sealed slot is older, and a later change makes a slot of it.
@@ -246,7 +249,7 @@ extension MissionBoard {
         state.withLock { state in
             state.epoch += 1
             return Sealed(slots: state.order, undecodable: state.undecodable, idempotency: state.idempotency,
-                          seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
+                          queuePaused: state.queuePaused, seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
         }
     }
 

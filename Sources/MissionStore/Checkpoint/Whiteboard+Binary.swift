@@ -58,6 +58,11 @@ extension Whiteboard {
         w.optional(idempotencyKey) { $0.string($1) }
         w.bool(hasStatusUpdate)
         w.int(illegalTransitions)
+        w.optional(runAt) { $0.int64($1.millisecondsSinceEpoch) }
+        w.bool(requiresApproval)
+        w.bool(approved)
+        w.bool(paused)
+        w.optional(parentID) { $0.string($1) }
     }
 
     init(from r: inout BinaryReader) throws {
@@ -121,6 +126,11 @@ extension Whiteboard {
         idempotencyKey = try r.optional { try $0.string() }
         hasStatusUpdate = try r.bool()
         illegalTransitions = try r.int()
+        runAt = try r.optional { Timestamp(millisecondsSinceEpoch: try $0.int64()) }
+        requiresApproval = try r.bool()
+        approved = try r.bool()
+        paused = try r.bool()
+        parentID = try r.optional { try $0.string() }
     }
 }
 

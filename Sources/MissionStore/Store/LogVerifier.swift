@@ -81,6 +81,11 @@ public struct LogVerifier {
                 if record["signal_type"]?.stringValue == nil { problem(line, "no signal_type") }
                 if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
             case .missions:
+                // The queue's own records (CONTRACT §9) concern no mission.
+                if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, QueueRecord.paused(type) != nil {
+                    if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
+                    return
+                }
                 let event: MissionEvent
                 do {
                     event = try MissionEvent(record: record, seq: line)
@@ -94,7 +99,7 @@ public struct LogVerifier {
                 } else if !board.isCreated, !isCreation(event) {
                     problem(line, "\(event.eventType) for mission \(event.missionID) before its mission_created")
                 }
-                if case .status(let update) = event.body, !board.canMove(to: update.status) {
+                if case .status(let update) = event.body, !board.canMove(to: update.status, reason: update.reason) {
                     problem(line, "illegal status change of \(event.missionID): \(board.hasStatusUpdate ? board.status.rawValue : "created") → \(update.status.rawValue)")
                 }
                 WhiteboardReducer.reduce(into: &board, event)

@@ -35,6 +35,8 @@ public final class MissionBoard: Sendable {
         /// Each chat session's missions, in creation order.
         var sessions: [String: [String]] = [:]
         var appliedSeq = 0
+        /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
+        var queuePaused = false
         var undecodable: [(seq: Int, reason: String)] = []
         /// Raised by each checkpoint: slots of older epochs are its, and no longer changed.
         var epoch = 0
@@ -77,6 +79,12 @@ public final class MissionBoard: Sendable {
             state.appliedSeq = max(state.appliedSeq, seq)
             return
         }
+        // The queue's own records (CONTRACT §9): no `mission_id`, and no whiteboard of their own.
+        if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, let paused = QueueRecord.paused(type) {
+            state.appliedSeq = max(state.appliedSeq, seq)
+            state.queuePaused = paused
+            return
+        }
         do {
             apply(try MissionEvent(record: record, seq: seq), to: &state)
         } catch {
@@ -106,6 +114,9 @@ public final class MissionBoard: Sendable {
         }
     }
 
+    /// Whether the log last said the whole queue is paused.
+    public var queuePaused: Bool { state.withLock { $0.queuePaused } }
+
     public func whiteboard(_ missionID: String) -> Whiteboard? {
         state.withLock { $0.boards[missionID]?.board }
     }
@@ -118,6 +129,12 @@ public final class MissionBoard: Sendable {
                   let constraints = board.constraints, !board.status.isTerminal else { return nil }
             return (objective, constraints, board.attempts + 1)
         }
+    }
+
+    /// Why mission `missionID` may not start yet by its own records (`Whiteboard.waitingFor`),
+    /// without copying its board.
+    public func waitingFor(_ missionID: String, now: Timestamp) -> String? {
+        state.withLock { $0.boards[missionID]?.board.waitingFor(now: now) }
     }
 
     /// The `lastSeq` of a created mission's whiteboard (nil if there is none), without copying it.

@@ -56,6 +56,11 @@ public final class MissionStore: Sendable {
         return ticket
     }
 
+    /// Records that the whole queue is paused or resumed (CONTRACT §9); durable on return.
+    public func recordQueue(paused: Bool, at timestamp: Timestamp) async throws {
+        _ = try await log.append([QueueRecord.record(paused: paused, at: timestamp)])
+    }
+
     public func whiteboard(_ missionID: String) -> Whiteboard? {
         board.whiteboard(missionID)
     }

@@ -1,7 +1,11 @@
 import MissionModel
 extension Whiteboard {
     /// The contract's whiteboard shape (CONTRACT §3); every key present, null where unknown.
-    public var json: JSONObject {
+    /// `waiting_for` is the live view's answer (CONTRACT §9): null here, as in `at_seq` answers.
+    public var json: JSONObject { json(waitingFor: nil) }
+
+    /// The whiteboard as the live view shows it, with why it waits (`waitingFor`).
+    public func json(waitingFor: String?) -> JSONObject {
         [
             "mission_id": .string(missionID),
             "status": .string(status.rawValue),
@@ -19,6 +23,10 @@ extension Whiteboard {
             "last_seq": .int(lastSeq),
             "event_count": .int(eventCount),
             "timeline": .array(timeline.map { .object($0.json) }),
+            "run_at": runAt.map(JSONValue.timestamp) ?? .null,
+            "requires_approval": .bool(requiresApproval),
+            "parent_id": parentID.map(JSONValue.string) ?? .null,
+            "waiting_for": waitingFor.map(JSONValue.string) ?? .null,
         ]
     }
 

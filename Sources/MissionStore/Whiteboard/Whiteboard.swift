@@ -55,6 +55,16 @@ public struct Whiteboard: Sendable, Hashable {
     public var dedupKey: String?
     public var idempotencyKey: String?
     public var updatedAt: Timestamp?
+    // Mission control (CONTRACT §9), folded from `mission_created` and the operators' updates.
+    /// Not started before this time.
+    public var runAt: Timestamp?
+    public var requiresApproval = false
+    /// An operator approved it (`queued`, reason `approved`).
+    public var approved = false
+    /// An operator paused it and has not resumed it.
+    public var paused = false
+    /// The mission this one reruns.
+    public var parentID: String?
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.
@@ -71,8 +81,19 @@ public struct Whiteboard: Sendable, Hashable {
 
     public var isCreated: Bool { objective != nil }
 
-    /// Whether `next` would be a legal status change from here.
-    public func canMove(to next: MissionStatus) -> Bool {
-        MissionStatus.isLegal(from: hasStatusUpdate ? status : nil, to: next)
+    /// Whether `next` (for `reason`) would be a legal status change from here.
+    public func canMove(to next: MissionStatus, reason: String = "") -> Bool {
+        MissionStatus.isLegal(from: hasStatusUpdate ? status : nil, to: next, reason: reason)
+    }
+
+    /// Why this queued mission may not start yet by its own records (CONTRACT §9, in the
+    /// contract's order of precedence), or nil. What the whole queue or other missions hold
+    /// (`queue_paused`, `concurrency`) is for the runtime to add.
+    public func waitingFor(now: Timestamp) -> String? {
+        guard status == .queued, isCreated else { return nil }
+        if paused { return "paused" }
+        if requiresApproval && !approved { return "approval" }
+        if let runAt, runAt > now { return "run_at" }
+        return nil
     }
 }

@@ -16,6 +16,9 @@ public enum WhiteboardReducer {
             board.source = created.source
             board.dedupKey = created.dedupKey
             board.idempotencyKey = created.idempotencyKey
+            board.runAt = created.runAt
+            board.requiresApproval = created.requiresApproval
+            board.parentID = created.parentID
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status
@@ -50,7 +53,7 @@ public enum WhiteboardReducer {
     private static func apply(_ update: StatusUpdate, at timestamp: Timestamp, to board: inout Whiteboard) {
         // An illegal move (e.g. out of a terminal state) is kept in the timeline but does not
         // change the state: a finished mission stays finished whatever a bad record says.
-        guard board.canMove(to: update.status) else {
+        guard board.canMove(to: update.status, reason: update.reason) else {
             board.illegalTransitions += 1
             return
         }
@@ -64,6 +67,12 @@ public enum WhiteboardReducer {
             // A graceful interruption hands its attempt back: the next one reuses the number
             // (a crash, recovered as `recovered_after_restart`, uses one up).
             if update.reason == "interrupted" { board.attempts = max(0, (update.attempt ?? board.attempts) - 1) }
+            switch update.reason {
+            case "paused": board.paused = true
+            case "resumed": board.paused = false
+            case "approved": board.approved = true
+            default: break
+            }
             // What it was doing is over; say that it waits, and why.
             if board.progress != nil { board.progress = MissionProgress(phase: "queued", message: waitingMessage(update.reason)) }
         case .completed, .failed, .cancelled:
@@ -76,6 +85,8 @@ public enum WhiteboardReducer {
         switch reason {
         case "retry_scheduled": return "waiting to retry"
         case "interrupted", "recovered_after_restart": return "waiting to run again after an interruption"
+        case "paused": return "paused by an operator"
+        case "resumed", "approved": return "waiting to run (\(reason) by an operator)"
         default: return "waiting to run (\(reason))"
         }
     }
@@ -100,6 +111,10 @@ public enum WhiteboardReducer {
         case "recovered_after_restart": return "recovered_after_restart"
         case "interrupted": return "interrupted"
         case "timeout": return "timeout"
+        case "paused": return "paused"
+        case "resumed": return "resumed"
+        case "approved": return "approved"
+        case "rejected": return "rejected"
         default: return reason
         }
     }

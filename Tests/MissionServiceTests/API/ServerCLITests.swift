@@ -50,7 +50,9 @@ import Testing
     @Test func tail_follow_reconnects_to_a_server_that_comes_back_and_misses_nothing() async throws {
         let dir = TemporaryDirectory()
         var live = try LiveServer(dir: dir)
-        await live.server.runtime.queue.close()
+        // Nothing runs: a pause of the whole queue, recorded, so that the restarted server
+        // starts paused too (a `close()` after it started could come after a worker took one).
+        try await live.server.runtime.setQueuePaused(true)
         let port = live.port
         func submit(_ text: String) async throws -> String {
             try await live.server.runtime.submit(MissionRequest(objective: Objective(type: "echo", description: text),
@@ -62,7 +64,6 @@ import Testing
         try await live.stop()
         #expect(await tail.waitFor("reconnecting"))
         live = try LiveServer(dir: dir) { $0.http.port = port }
-        await live.server.runtime.queue.close()
         let second = try await submit("after")
         #expect(await tail.waitFor(second))
         #expect(tail.stderr.contains("reconnected"))
@@ -71,6 +72,8 @@ import Testing
         try await live.stop()
         // Every record once, in order, across the reconnection.
         let seqs = tail.stdout.split(separator: "\n").compactMap { line in line.split(separator: " ").first.flatMap { Int($0.dropFirst()) } }
-        #expect(seqs == Array(1...seqs.count) && seqs.count == 4, "\(tail.stdout)")
+        #expect(seqs == Array(1...seqs.count) && seqs.count == 5, "\(tail.stdout)")
+        #expect(tail.stdout.hasPrefix("#1 "), "\(tail.stdout)")
+        #expect(tail.stdout.split(separator: "\n").first?.hasSuffix("queue paused: no mission starts until it is resumed") == true)
     }
 }

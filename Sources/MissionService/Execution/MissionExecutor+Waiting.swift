@@ -1,0 +1,56 @@
+import MissionModel
+import MissionStore
+
+/// Missions that may not start yet (CONTRACT §9): they stay `queued` in the log and present in
+/// the queue (for duplicates and `--max-queued`), but waiting. The log decides when they may
+/// start; these keep the queue in step with it. A `run_at` ahead is watched by the executor's
+/// one deadline watcher (`deadlines`), which wakes `reconsider` at that time: no polling.
+extension MissionExecutor {
+    /// Puts an open mission the log shows into this process's queue, waiting if it may not start
+    /// yet; if it is there already, brings its waiting in step with the log.
+    nonisolated func offer(_ board: Whiteboard) async {
+        guard board.isCreated, board.status == .queued else { return }
+        let now = configuration.now()
+        let waiting = board.waitingFor(now: now) != nil
+        let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
+        if await queue.enqueue(item, waiting: waiting) == .alreadyPresent {
+            if waiting { await queue.gate(board.missionID) } else { await queue.release(board.missionID) }
+        }
+        wakeWhenDue(board, decidedAt: now)
+    }
+
+    /// After a record that may change whether `id` waits (approved, resumed, its time came).
+    nonisolated func reconsider(_ id: String) async {
+        guard let board = store.whiteboard(id) else { return }
+        await offer(board)
+    }
+
+    /// Arms the wake-up of a mission whose `run_at` was ahead when its waiting was decided at
+    /// `now` (if that time has passed since, it wakes at once: it must not wait forever).
+    nonisolated func wakeWhenDue(_ board: Whiteboard, decidedAt now: Timestamp) {
+        guard let runAt = board.runAt, runAt > now, board.status == .queued else { return }
+        let ahead = max(0, runAt.milliseconds(since: configuration.now()))
+        let id = board.missionID
+        let wakeups = self.wakeups
+        _ = deadlines.add(.now + .milliseconds(ahead)) { wakeups.yield(id) }
+    }
+
+    /// Taken from the queue but not to start yet (the log changed since it was queued, or
+    /// another node paused it or the whole queue): back to waiting here, and in cluster mode its lease let go.
+    /// True when it was held back.
+    nonisolated func holdBackIfWaiting(_ id: String) async -> Bool {
+        // Asked of every attempt: read in place, the board is copied only when it waits.
+        let now = configuration.now()
+        if store.board.queuePaused {
+            // Paused (on another node, or just now): it keeps its place for when it resumes.
+            await queue.putBack(id, waiting: false)
+            await letGo(id)
+            return true
+        }
+        guard store.board.waitingFor(id, now: now) != nil, let board = store.whiteboard(id) else { return false }
+        await queue.putBack(id)
+        await letGo(id)
+        wakeWhenDue(board, decidedAt: now)
+        return true
+    }
+}

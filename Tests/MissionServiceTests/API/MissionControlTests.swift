@@ -1,0 +1,220 @@
+import MissionModel
+@testable import MissionStore
+import Foundation
+import MissionTestSupport
+import Testing
+@testable import MissionService
+
+/// CONTRACT §9 over a live server: run later, approval, pause and resume (of one mission and of
+/// the whole queue), rerun; each also across a restart. Clocks are real and kept short.
+@Suite struct MissionControlTests {
+    static func echo(_ text: String, _ extra: String = "") -> String {
+        #"{"objective": {"type": "echo", "description": "\#(text)"}\#(extra.isEmpty ? "" : ", " + extra)}"#
+    }
+
+    static func created(_ live: LiveServer, _ body: String, headers: [String: String] = [:]) async throws -> String {
+        let response = try await live.request("POST", "/api/missions", body: body, headers: headers)
+        #expect(response.status == 202, "\(response.text)")
+        return try #require(response.json["mission_id"]?.stringValue)
+    }
+
+    static func whiteboard(_ live: LiveServer, _ id: String) async throws -> JSONObject {
+        try await live.request("GET", "/api/whiteboard/\(id)").json
+    }
+
+    @Test func a_delayed_mission_waits_for_run_at_then_runs_once() async throws {
+        let live = try LiveServer()
+        // Far enough ahead that the checks come before it even on a loaded machine.
+        let far = try await Self.created(live, Self.echo("much later", #""delay_seconds": 60"#))
+        let waiting = try await Self.whiteboard(live, far)
+        #expect(waiting["status"] == .string("queued"))
+        #expect(waiting["waiting_for"] == .string("run_at"))
+        let runAt = try #require(waiting["run_at"]?.stringValue.flatMap(Timestamp.init(parsing:)))
+        let created = try #require(waiting["created_at"]?.stringValue.flatMap(Timestamp.init(parsing:)))
+        #expect(runAt.milliseconds(since: created) == 60_000)
+        // An answer about the past is the fold alone: `waiting_for` is the live view's.
+        let past = try await live.request("GET", "/api/whiteboard/\(far)?at_seq=\(try #require(waiting["last_seq"]?.intValue))")
+        #expect(past.json["waiting_for"] == .null)
+        #expect(try await live.request("POST", "/api/missions/\(far)/cancel").json["status"] == .string("cancelled"))
+
+        let soon = try await Self.created(live, Self.echo("soon", #""delay_seconds": 0.3"#))
+        let board = try #require(await live.server.runtime.store.waitUntilTerminal(soon, after: 0, limit: hangLimit))
+        #expect(board.status == .completed)
+        #expect(board.attempts == 1)
+        #expect(try #require(board.startTime) >= (try #require(board.runAt)))
+        #expect(try await Self.whiteboard(live, soon)["waiting_for"] == .null)
+        try await live.stop()
+    }
+
+    @Test func delayed_missions_start_in_the_order_of_their_run_at() async throws {
+        let live = try LiveServer { $0.runtime.executor.workers = 1 }
+        // Created in the reverse order of their times.
+        let base = Timestamp.now().millisecondsSinceEpoch + 1500
+        var ids: [String] = []
+        var times: [Timestamp] = []
+        for (n, offset) in [1000, 500, 0].enumerated() {
+            times.append(Timestamp(millisecondsSinceEpoch: base + Int64(offset)))
+            ids.append(try await Self.created(live, Self.echo("turn \(n)", #""run_at": "\#(times[n])""#)))
+        }
+        let setUpInTime = Timestamp.now() < times[2]
+        var starts: [Timestamp] = []
+        for (id, runAt) in zip(ids, times) {
+            let board = try #require(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit))
+            starts.append(try #require(board.startTime))
+            #expect(try #require(board.startTime) >= runAt)
+        }
+        // Only if the machine created all three before the first was due (it may be loaded):
+        // otherwise the ones already due start by arrival.
+        if setUpInTime { #expect(starts[2] < starts[1] && starts[1] < starts[0], "\(starts) for \(times)") }
+        try await live.stop()
+    }
+
+    @Test func a_run_at_in_the_past_runs_now_and_run_at_is_part_of_the_dedup_key() async throws {
+        let live = try LiveServer()
+        await live.server.runtime.queue.pauseAll()
+        let past = #""run_at": "2020-01-01T00:00:00Z""#
+        let first = try await Self.created(live, Self.echo("dated", past))
+        let same = try await live.request("POST", "/api/missions", body: Self.echo("dated", past))
+        #expect(same.json["type"] == .string("mission_deduplicated"))
+        #expect(same.json["mission_id"] == .string(first))
+        let other = try await Self.created(live, Self.echo("dated", #""run_at": "2020-01-01T00:00:01Z""#))
+        #expect(other != first)
+        await live.server.runtime.queue.resumeAll()
+        for id in [first, other] {
+            #expect(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit)?.status == .completed)
+        }
+        try await live.stop()
+    }
+
+    @Test(arguments: [
+        (#""delay_seconds": -1"#, "delay_seconds"),
+        (#""delay_seconds": 40000000"#, "delay_seconds"),
+        (#""delay_seconds": "soon""#, "delay_seconds"),
+        (#""run_at": "tomorrow""#, "run_at"),
+        (#""run_at": "2020-01-01T00:00:00Z", "delay_seconds": 1"#, "run_at or delay_seconds"),
+        (#""run_at": "2999-01-01T00:00:00Z""#, "run_at"),
+        (#""requires_approval": "yes""#, "requires_approval"),
+    ])
+    func bad_timing_is_400_naming_the_field_and_changes_nothing(_ extra: String, _ named: String) async throws {
+        let live = try LiveServer()
+        let before = live.server.runtime.store.log.lastSeq
+        let response = try await live.request("POST", "/api/missions", body: Self.echo("bad", extra))
+        #expect(response.status == 400)
+        #expect(response.json["error"]?.objectValue?["message"]?.stringValue?.contains(named) == true, "\(response.text)")
+        #expect(live.server.runtime.store.log.lastSeq == before)
+        try await live.stop()
+    }
+
+    @Test func a_repeat_of_a_delayed_request_under_its_idempotency_key_is_the_same_mission() async throws {
+        let live = try LiveServer()
+        let body = Self.echo("once", #""delay_seconds": 30"#)
+        let first = try await Self.created(live, body, headers: ["Idempotency-Key": "delay-1"])
+        let again = try await live.request("POST", "/api/missions", body: body, headers: ["Idempotency-Key": "delay-1"])
+        #expect(again.json["mission_id"] == .string(first))
+        let changed = try await live.request("POST", "/api/missions", body: Self.echo("once", #""delay_seconds": 31"#),
+                                             headers: ["Idempotency-Key": "delay-1"])
+        #expect(changed.status == 409)
+        try await live.stop()
+    }
+
+    @Test func approval_holds_a_mission_until_approved_and_reject_cancels_one() async throws {
+        let live = try LiveServer()
+        let held = try await Self.created(live, Self.echo("needs a yes", #""requires_approval": true"#))
+        let refused = try await Self.created(live, Self.echo("needs a yes too", #""requires_approval": true"#))
+        #expect(try await Self.whiteboard(live, held)["waiting_for"] == .string("approval"))
+        #expect(try await Self.whiteboard(live, held)["requires_approval"] == .bool(true))
+        // Nothing runs it meanwhile: a plain mission created after it runs first.
+        let plain = try await Self.created(live, Self.echo("plain"))
+        #expect(await live.server.runtime.store.waitUntilTerminal(plain, after: 0, limit: hangLimit)?.status == .completed)
+        #expect(live.server.runtime.store.whiteboard(held)?.status == .queued)
+
+        let approved = try await live.request("POST", "/api/missions/\(held)/approve")
+        #expect(approved.status == 200)
+        #expect(approved.json["timeline"]?.arrayValue?.last?.objectValue?["message"] == .string("approved"))
+        #expect(await live.server.runtime.store.waitUntilTerminal(held, after: 0, limit: hangLimit)?.status == .completed)
+        #expect(try await live.request("POST", "/api/missions/\(held)/approve").status == 409)
+
+        let rejected = try await live.request("POST", "/api/missions/\(refused)/reject")
+        #expect(rejected.status == 200)
+        #expect(rejected.json["status"] == .string("cancelled"))
+        #expect(rejected.json["timeline"]?.arrayValue?.last?.objectValue?["message"]?.stringValue?.hasPrefix("rejected") == true)
+        #expect(try await live.request("POST", "/api/missions/\(plain)/approve").status == 409)
+        #expect(try await live.request("POST", "/api/missions/m-none/approve").status == 404)
+        try await live.stop()
+    }
+
+    @Test func a_paused_mission_waits_until_resumed_and_only_a_queued_one_can_be_paused() async throws {
+        // One worker, first come first served: a mission created later that ends first shows
+        // that the earlier one was held back.
+        let live = try LiveServer { $0.runtime.executor.workers = 1 }
+        await live.server.runtime.queue.pauseAll()
+        let id = try await Self.created(live, Self.echo("pause me", #""delay_seconds": 0.2"#))
+        let paused = try await live.request("POST", "/api/missions/\(id)/pause")
+        #expect(paused.status == 200)
+        #expect(paused.json["waiting_for"] == .string("paused"))
+        #expect(try await live.request("POST", "/api/missions/\(id)/pause").status == 409)
+        await live.server.runtime.queue.resumeAll()
+        // Past its run_at it still waits: the pause comes first.
+        let runAt = try #require(live.server.runtime.store.whiteboard(id)?.runAt)
+        while Timestamp.now() <= runAt { try await Task.sleep(for: .milliseconds(50)) }
+        let witness = try await Self.created(live, Self.echo("after the pause"))
+        #expect(await live.server.runtime.store.waitUntilTerminal(witness, after: 0, limit: hangLimit)?.status == .completed)
+        #expect(live.server.runtime.store.whiteboard(id)?.status == .queued)
+        #expect(try await Self.whiteboard(live, id)["waiting_for"] == .string("paused"))
+        #expect(try await live.request("POST", "/api/missions/\(id)/resume").status == 200)
+        #expect(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit)?.status == .completed)
+        #expect(try await live.request("POST", "/api/missions/\(id)/pause").status == 409)
+        #expect(try await live.request("POST", "/api/missions/\(id)/resume").status == 409)
+        #expect(try await live.request("GET", "/api/missions/\(id)/pause").status == 405)
+        try await live.stop()
+    }
+
+    @Test func a_rerun_is_a_new_mission_naming_its_parent() async throws {
+        let live = try LiveServer()
+        await live.server.runtime.queue.pauseAll()
+        let first = try await Self.created(live, Self.echo("again", #""priority": 7"#))
+        // Only an ended mission can be rerun.
+        #expect(try await live.request("POST", "/api/missions/\(first)/rerun").status == 409)
+        await live.server.runtime.queue.resumeAll()
+        _ = await live.server.runtime.store.waitUntilTerminal(first, after: 0, limit: hangLimit)
+        let rerun = try await live.request("POST", "/api/missions/\(first)/rerun")
+        #expect(rerun.status == 202)
+        let second = try #require(rerun.json["mission_id"]?.stringValue)
+        #expect(second != first)
+        let board = try #require(await live.server.runtime.store.waitUntilTerminal(second, after: 0, limit: hangLimit))
+        #expect(board.parentID == first)
+        #expect(board.priority == 7)
+        #expect(board.executionResult?.finalAnswer == "again")
+        #expect(try await Self.whiteboard(live, second)["parent_id"] == .string(first))
+        try await live.stop()
+    }
+
+    @Test func mission_control_holds_across_a_restart() async throws {
+        let dir = TemporaryDirectory()
+        let first = try LiveServer(dir: dir)
+        #expect(try await first.request("POST", "/api/queue/pause").json["paused"] == .bool(true))
+        let queued = try await Self.created(first, Self.echo("held by the queue"))
+        #expect(try await Self.whiteboard(first, queued)["waiting_for"] == .string("queue_paused"))
+        #expect(try await first.request("GET", "/health").json["paused"] == .bool(true))
+        let approval = try await Self.created(first, Self.echo("approve after restart", #""requires_approval": true"#))
+        let delayed = try await Self.created(first, Self.echo("due after restart", #""delay_seconds": 1.5"#))
+        try await first.stop()
+
+        let second = try LiveServer(dir: dir)
+        #expect(try await second.request("GET", "/health").json["paused"] == .bool(true))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(second.server.runtime.store.whiteboard(queued)?.status == .queued)
+        #expect(try await second.request("POST", "/api/queue/resume").json["paused"] == .bool(false))
+        #expect(await second.server.runtime.store.waitUntilTerminal(queued, after: 0, limit: hangLimit)?.status == .completed)
+        #expect(try await Self.whiteboard(second, approval)["waiting_for"] == .string("approval"))
+        #expect(try await second.request("POST", "/api/missions/\(approval)/approve").status == 200)
+        let due = try #require(await second.server.runtime.store.waitUntilTerminal(delayed, after: 0, limit: hangLimit))
+        #expect(due.status == .completed)
+        #expect(try #require(due.startTime) >= (try #require(due.runAt)))
+        #expect(await second.server.runtime.store.waitUntilTerminal(approval, after: 0, limit: hangLimit)?.status == .completed)
+        try await second.stop()
+        // Every record of it is sound for `mission verify`.
+        let report = try LogVerifier.verify(path: dir.file("missions.jsonl"), kind: .missions)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+}
