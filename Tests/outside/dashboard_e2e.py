@@ -186,6 +186,23 @@ def main():
         wait.until(lambda d: d.find_element(By.ID, "page-range").text.startswith("1–50 of "))
         check("the status filter counts on the server, and 'all' goes back to the first page", True)
 
+        # Mission control (CONTRACT §9) by the detail's buttons: approve a waiting mission, then rerun it.
+        gated = requests.post(f"http://127.0.0.1:{port}/api/missions",
+                              json={"objective": {"type": "echo", "description": "approve me"}, "requires_approval": True}).json()["mission_id"]
+        row = f'button.mission-row[data-mission-id="{gated}"]'
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row).click() or True)
+        wait.until(lambda d: "approval" in d.find_element(By.ID, "detail-facts").text)
+        check("a mission waiting for approval says so, with Approve shown and Rerun not",
+              driver.find_element(By.CSS_SELECTOR, 'button[data-action="approve"]').is_displayed()
+              and not driver.find_element(By.CSS_SELECTOR, 'button[data-action="rerun"]').is_displayed())
+        driver.find_element(By.CSS_SELECTOR, 'button[data-action="approve"]').click()
+        wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "completed")
+        check("the Approve button lets it run to the end", driver.find_element(By.ID, "detail-result").text == "approve me")
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, 'button[data-action="rerun"]').is_displayed())
+        driver.find_element(By.CSS_SELECTOR, 'button[data-action="rerun"]').click()
+        wait.until(lambda d: gated in d.find_element(By.ID, "detail-facts").text and d.find_element(By.ID, "detail-id").text != gated)
+        check("Rerun makes a new mission naming its parent, and shows it", driver.find_element(By.ID, "detail-id").text.startswith("m-"))
+
         violations = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"] or entry["level"] == "SEVERE"]
         # A refused connection while the server was down is expected; nothing else is.
         violations = [v for v in violations if "ERR_CONNECTION_REFUSED" not in v and "/ws" not in v]

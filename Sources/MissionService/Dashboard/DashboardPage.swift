@@ -53,7 +53,12 @@ enum DashboardPage {
           <p id="detail-empty">Choose a mission in the list.</p>
           <div id="detail" hidden>
             <p><span id="detail-id" class="mono"></span> <span id="detail-status" class="badge"></span>
-               <button type="button" id="detail-cancel">Cancel mission</button></p>
+               <button type="button" id="detail-cancel">Cancel mission</button>
+               <span id="detail-actions"><button type="button" data-action="approve" hidden>Approve</button>
+               <button type="button" data-action="reject" hidden>Reject</button>
+               <button type="button" data-action="pause" hidden>Pause</button>
+               <button type="button" data-action="resume" hidden>Resume</button>
+               <button type="button" data-action="rerun" hidden>Rerun</button></span></p>
             <p id="detail-objective"></p>
             <dl id="detail-facts"></dl>
             <div class="travel">

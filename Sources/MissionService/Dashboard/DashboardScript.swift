@@ -161,9 +161,18 @@ enum DashboardScript {
       status.textContent = board.status;
       status.className = "badge " + board.status;
       $("detail-cancel").hidden = terminal.has(board.status) || !live;
+      // The operator's actions (CONTRACT §9) that apply now, read from the records.
+      const said = (reason) => board.timeline.filter((t) => ["paused", "resumed", "approved"].includes(t.message)).map((t) => t.message).lastIndexOf(reason);
+      const paused = said("paused") > said("resumed");
+      const queued = board.status === "queued";
+      const applies = { approve: queued && board.requires_approval && said("approved") < 0, pause: queued && !paused, resume: queued && paused,
+        rerun: terminal.has(board.status) };
+      applies.reject = applies.approve;
+      for (const button of $("detail-actions").querySelectorAll("button")) button.hidden = !live || !applies[button.dataset.action];
       $("detail-objective").textContent = board.objective ? board.objective.type + ": " + board.objective.description : "";
       const facts = [["priority", board.priority], ["attempts", board.attempts], ["created", board.created_at], ["started", board.start_time],
-        ["ended", board.end_time], ["duration", board.duration_ms == null ? null : board.duration_ms + " ms"], ["last seq", board.last_seq]];
+        ["ended", board.end_time], ["duration", board.duration_ms == null ? null : board.duration_ms + " ms"], ["last seq", board.last_seq],
+        ["waiting for", board.waiting_for], ["run at", board.run_at], ["rerun of", board.parent_id]];
       $("detail-facts").replaceChildren(...facts.filter((f) => f[1] != null).flatMap((f) => [el("dt", { textContent: f[0] }), el("dd", { textContent: String(f[1]) })]));
       $("detail-progress").textContent = board.progress ? board.progress.phase + ": " + board.progress.message : "—";
       $("detail-artifacts").replaceChildren(...(board.artifacts.length ? [] : [el("li", { textContent: "none" })]), ...board.artifacts.map((a) => {
@@ -230,6 +239,14 @@ enum DashboardScript {
       $("detail-cancel").addEventListener("click", async () => {
         const { status, body } = await post("/api/missions/" + encodeURIComponent(state.selected) + "/cancel");
         if (status >= 300 && body && body.error) $("chat-reply").replaceChildren(el("p", { textContent: body.error.code + ": " + body.error.message }));
+      });
+      $("detail-actions").addEventListener("click", async (event) => {
+        const action = event.target.dataset && event.target.dataset.action;
+        if (!action || !state.selected) return;
+        const { status, body } = await post("/api/missions/" + encodeURIComponent(state.selected) + "/" + action);
+        if (status >= 300 && body && body.error) $("chat-reply").replaceChildren(el("p", { textContent: body.error.code + ": " + body.error.message }));
+        else if (action === "rerun" && body && body.mission_id) select(body.mission_id);
+        else refreshDetail();
       });
       setInterval(renderList, 15000);  // ages
       connect();

@@ -1,5 +1,6 @@
 import MissionModel
-/// The `max_duration_seconds` deadlines of running attempts, watched by one task.
+/// The `max_duration_seconds` deadlines of running attempts and the `run_at` times of waiting
+/// missions (CONTRACT §9), watched by one task.
 ///
 /// A timer per attempt (a sleeping child task) cost a dispatch timer that outlived its
 /// cancellation: a burst of short missions left one 30-second timer behind for each, and the
