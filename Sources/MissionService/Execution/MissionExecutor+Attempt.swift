@@ -19,8 +19,14 @@ extension MissionExecutor {
     nonisolated func execute(_ lease: ExecutionQueue.Lease) async {
         let id = lease.item.missionID
         if let leases, await !admit(lease, under: leases) { return }
-        if await holdBackIfWaiting(id) { return }
-        guard let (objective, constraints, attempt) = store.board.nextAttempt(of: id) else {
+        let objective: Objective, constraints: Constraints, attempt: Int
+        switch store.board.nextAttempt(of: id, now: configuration.now()) {
+        case .run(let what, let within, let number):
+            (objective, constraints, attempt) = (what, within, number)
+        case .waits(let queuePaused):
+            await holdBack(id, queuePaused: queuePaused)
+            return
+        case nil:
             // Cancelled (or never created) between being queued and being taken.
             await leave(id)
             return

@@ -36,21 +36,13 @@ extension MissionExecutor {
     }
 
     /// Taken from the queue but not to start yet (the log changed since it was queued, or
-    /// another node paused it or the whole queue): back to waiting here, and in cluster mode its lease let go.
-    /// True when it was held back.
-    nonisolated func holdBackIfWaiting(_ id: String) async -> Bool {
-        // Asked of every attempt: read in place, the board is copied only when it waits.
-        let now = configuration.now()
-        if store.board.queuePaused {
-            // Paused (on another node, or just now): it keeps its place for when it resumes.
-            await queue.putBack(id, waiting: false)
-            await letGo(id)
-            return true
-        }
-        guard store.board.waitingFor(id, now: now) != nil, let board = store.whiteboard(id) else { return false }
-        await queue.putBack(id)
+    /// another node paused it or the whole queue): back to waiting here, and in cluster mode
+    /// its lease let go.
+    nonisolated func holdBack(_ id: String, queuePaused: Bool) async {
+        // The whole queue paused (on another node, or just now): it keeps its place for when
+        // the queue resumes.
+        await queue.putBack(id, waiting: !queuePaused)
         await letGo(id)
-        wakeWhenDue(board, decidedAt: now)
-        return true
+        if !queuePaused, let board = store.whiteboard(id) { wakeWhenDue(board, decidedAt: configuration.now()) }
     }
 }

@@ -123,18 +123,22 @@ public final class MissionBoard: Sendable {
 
     /// What a worker needs to run a mission's next attempt, without copying its whiteboard:
     /// nil if the mission is unknown, has no objective yet, or has ended.
-    public func nextAttempt(of missionID: String) -> (objective: Objective, constraints: Constraints, attempt: Int)? {
+    /// What the next attempt of an open mission would run, or that it must wait (CONTRACT §9:
+    /// the whole queue is paused, or the mission's own records hold it at `now`); nil when it
+    /// ended or does not exist. One read under the lock the writer folds under, per attempt.
+    public func nextAttempt(of missionID: String, now: Timestamp) -> NextAttempt? {
         state.withLock { state in
             guard let board = state.boards[missionID]?.board, let objective = board.objective,
                   let constraints = board.constraints, !board.status.isTerminal else { return nil }
-            return (objective, constraints, board.attempts + 1)
+            if state.queuePaused { return .waits(queuePaused: true) }
+            if board.waitingFor(now: now) != nil { return .waits(queuePaused: false) }
+            return .run(objective: objective, constraints: constraints, attempt: board.attempts + 1)
         }
     }
 
-    /// Why mission `missionID` may not start yet by its own records (`Whiteboard.waitingFor`),
-    /// without copying its board.
-    public func waitingFor(_ missionID: String, now: Timestamp) -> String? {
-        state.withLock { $0.boards[missionID]?.board.waitingFor(now: now) }
+    public enum NextAttempt: Sendable {
+        case run(objective: Objective, constraints: Constraints, attempt: Int)
+        case waits(queuePaused: Bool)
     }
 
     /// The `lastSeq` of a created mission's whiteboard (nil if there is none), without copying it.
