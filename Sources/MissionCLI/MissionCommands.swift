@@ -21,6 +21,7 @@ public enum MissionCommands {
                         data,
                         .value("--workers", "N", "Missions run at once (default 4)."),
                         .value("--token", "T", "Bearer token every POST must carry (default $MISSION_TOKEN; none: open)."),
+                        .value("--read-token", "T", "Bearer token every read needs too, besides /health and the dashboard page (default $MISSION_READ_TOKEN; none: reads open). Needs --token; it changes nothing."),
                         .flag("--insecure", "Allow a non-loopback --host without a token (beware: whoever reaches it can then run missions, and fetch reaches your network)."),
                         .value("--allow-origin", "ORIGIN", "Admit requests from web pages of ORIGIN (e.g. http://app.example:3000), with CORS answers; other sites get 403.", repeatable: true),
                         .value("--allow-host", "NAME", "Answer requests whose Host is NAME too (others: 421 misdirected_request).", repeatable: true),

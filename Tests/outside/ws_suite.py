@@ -179,6 +179,31 @@ def raw_checks(port):
     check("raw: a wrong version gets 426 with Sec-WebSocket-Version: 13", answer.startswith(b"HTTP/1.1 426") and b"Sec-WebSocket-Version: 13" in answer)
 
 
+async def read_token(server):
+    """CONTRACT §9 roles on /ws: without the read (or write) token, neither hello nor events."""
+    base = server.url.replace("http://", "ws://")
+    async with websockets.connect(base + "/ws?room=missions") as ws:
+        await ws.send(json.dumps({"op": "subscribe", "room": "missions"}))
+        first = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        check("without a token the first answer is an unauthorized error, not hello", first["type"] == "error" and first["code"] == "unauthorized", first)
+        await ws.send(json.dumps({"op": "auth", "token": "wrong"}))
+        check("a wrong token is refused", json.loads(await asyncio.wait_for(ws.recv(), 20))["code"] == "unauthorized")
+        await ws.send(json.dumps({"op": "auth", "token": "r3ad"}))
+        check("the read token is accepted (auth_ok)", json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "auth_ok")
+        check("then hello comes", json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "hello")
+        snapshot = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        check("and the room the upgrade named, as a snapshot", snapshot["type"] == "snapshot" and snapshot["room"] == "missions", snapshot)
+        await ws.send(json.dumps({"op": "chat", "message": "echo from a reader"}))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        check("the read token may not chat (unauthorized)", refused["type"] == "error" and refused["code"] == "unauthorized", refused)
+    async with websockets.connect(base + "/ws", additional_headers={"Authorization": "Bearer r3ad"}) as ws:
+        check("the read token on the upgrade gets hello at once", json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "hello")
+    response = requests.get(server.url + "/api/missions")
+    check("GET /api/missions without a token is 401", response.status_code == 401 and response.json()["error"]["code"] == "unauthorized")
+    check("with the read token it is 200", requests.get(server.url + "/api/missions", headers={"Authorization": "Bearer r3ad"}).status_code == 200)
+    check("/health stays open", requests.get(server.url + "/health").status_code == 200)
+
+
 def main():
     server = Server()
     asyncio.run(ops_and_resume(server))
@@ -200,6 +225,9 @@ def main():
     secured = Server(token="t0ken")
     asyncio.run(auth(secured))
     secured.stop()
+    reading = Server("--read-token", "r3ad", token="t0ken")
+    asyncio.run(read_token(reading))
+    reading.stop()
     print("all WebSocket checks passed")
 
 

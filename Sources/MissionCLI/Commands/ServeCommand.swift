@@ -21,6 +21,7 @@ enum ServeCommand {
         if let bytes = try parsed.int("--max-message-bytes", in: 1024...(1 << 30)) { options.live.maxMessageBytes = bytes }
         if let seconds = try parsed.double("--slow-consumer-timeout") { options.live.slowConsumerTimeout = .seconds(seconds) }
         options.token = BearerToken(parsed.value("--token") ?? context.environment["MISSION_TOKEN"])
+        options.readToken = BearerToken(parsed.value("--read-token") ?? context.environment["MISSION_READ_TOKEN"])
         options.insecure = parsed.has("--insecure")
         options.browsers.allowedOrigins = parsed.all("--allow-origin")
         options.browsers.allowedHosts = parsed.all("--allow-host")

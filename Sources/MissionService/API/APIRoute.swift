@@ -64,6 +64,15 @@ enum APIRoute: Equatable {
         return segment.utf8.contains(UInt8(ascii: "%")) ? HTTPRequest.percentDecoded(segment) : String(segment)
     }
 
+    /// Routes that a read token does not close (CONTRACT §9): liveness, and the dashboard's
+    /// page and files (the page asks for a token itself).
+    var isOpen: Bool {
+        switch self {
+        case .health, .dashboard: return true
+        default: return false
+        }
+    }
+
     /// The pattern, as metrics and access logs name the route.
     var pattern: String {
         switch self {

@@ -16,6 +16,9 @@ public final class LiveFeed: HTTPUpgrader {
         /// Most mission summaries in a `missions` snapshot (the newest).
         public var snapshotMissions = 1000
         public var token: BearerToken?
+        /// When set, a connection gets neither `hello` nor events until it shows this token or
+        /// `token`, on its upgrade or in an `auth` op (CONTRACT §9 roles).
+        public var readToken: BearerToken?
 
         public init() {}
     }
@@ -47,8 +50,10 @@ public final class LiveFeed: HTTPUpgrader {
     public func run(_ socket: WebSocketSocket, head: HTTPRequestHead, leftover: [UInt8]) async {
         metrics.opened()
         defer { metrics.closed() }
-        let authorized = configuration.token.map { $0.accepts(authorization: head.header("authorization")) } ?? true
-        let session = LiveSession(feed: self, socket: socket, authorized: authorized)
+        let authorization = head.header("authorization")
+        let authorized = configuration.token.map { $0.accepts(authorization: authorization) } ?? true
+        let readable = configuration.readToken.map { $0.accepts(authorization: authorization) || authorized } ?? true
+        let session = LiveSession(feed: self, socket: socket, authorized: authorized, readable: readable)
         let query = HTTPRequest(head: head).query
         await session.run(leftover: leftover, room: query["room"], since: query["since"])
     }

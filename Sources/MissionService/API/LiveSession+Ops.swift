@@ -7,24 +7,42 @@ extension LiveSession {
             sendError("invalid_json", "each message is one JSON object, e.g. {\"op\":\"subscribe\",\"room\":\"missions\"}")
             return
         }
-        switch op["op"]?.stringValue {
+        let operation = op["op"]?.stringValue
+        if operation != "auth", operation != "ping", !state.withLock({ $0.readable }) {
+            return sendError("unauthorized", "this server needs a token to read: send {\"op\":\"auth\",\"token\":\"...\"} first")
+        }
+        switch operation {
         case "subscribe": subscribe(op, in: &group)
         case "unsubscribe":
             guard let room = op["room"]?.stringValue.flatMap(LiveRoom.init) else { return sendError("invalid_request", "unsubscribe needs a room") }
             state.withLock { $0.rooms.removeValue(forKey: room) }?.fire(.user)
         case "chat": await chat(op)
-        case "auth":
-            guard let token = feed.configuration.token else { return send(["type": .string("auth_ok")]) }
-            if token.matches(Array((op["token"]?.stringValue ?? "").utf8)) {
-                state.withLock { $0.authorized = true }
-                send(["type": .string("auth_ok")])
-            } else {
-                sendError("unauthorized", "that token is not this server's")
-            }
+        case "auth": authenticate(op, in: &group)
         case "ping": send(["type": .string("pong")])
         default:
             sendError("unknown_op", "op must be one of subscribe, unsubscribe, chat, auth, ping")
         }
+    }
+
+    /// The `auth` op: the write token may do everything, the read token may read (CONTRACT §9).
+    /// A session that could not read until now is greeted.
+    private func authenticate(_ op: JSONObject, in group: inout TaskGroup<Void>) {
+        let configuration = feed.configuration
+        let candidate = Array((op["token"]?.stringValue ?? "").utf8)
+        let writes = configuration.token?.matches(candidate) ?? false
+        let reads = writes || (configuration.readToken?.matches(candidate) ?? false)
+        guard configuration.token == nil && configuration.readToken == nil || reads else {
+            return sendError("unauthorized", "that token is not this server's")
+        }
+        let greet = state.withLock { state -> (room: String, since: String?)?? in
+            if writes || configuration.token == nil { state.authorized = true }
+            guard !state.readable else { return .none }
+            state.readable = true
+            defer { state.pendingRoom = nil }
+            return .some(state.pendingRoom)
+        }
+        send(["type": .string("auth_ok")])
+        if let greet { self.greet(room: greet?.room, since: greet?.since, in: &group) }
     }
 
     func subscribe(_ op: JSONObject, in group: inout TaskGroup<Void>) {

@@ -7,6 +7,10 @@ import MissionNet
 final class LiveSession: Sendable {
     struct State {
         var authorized: Bool
+        /// May read (CONTRACT §9 roles): false until a read token is shown, when one is set.
+        var readable: Bool
+        /// The room named in the upgrade's query, subscribed once the session may read.
+        var pendingRoom: (room: String, since: String?)?
         var rooms: [LiveRoom: CancellationSignal] = [:]
     }
 
@@ -20,25 +24,34 @@ final class LiveSession: Sendable {
     let state: Locked<State>
     private var configuration: LiveFeed.Configuration { feed.configuration }
 
-    init(feed: LiveFeed, socket: WebSocketSocket, authorized: Bool) {
+    init(feed: LiveFeed, socket: WebSocketSocket, authorized: Bool, readable: Bool) {
         self.feed = feed
         self.socket = socket
         outbound = OutboundQueue(capacity: feed.configuration.maxQueuedBytes, fd: socket.fd)
-        state = Locked(State(authorized: authorized))
+        state = Locked(State(authorized: authorized, readable: readable))
     }
 
     func run(leftover: [UInt8], room: String?, since: String?) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writeLoop() }
-            send(["type": .string("hello"), "protocol": .int(1), "seq": .int(feed.runtime.store.log.lastSeq)])
-            if let room {
-                var op: JSONObject = ["op": .string("subscribe"), "room": .string(room)]
-                if let since { op["since"] = Int(since).map(JSONValue.int) ?? .string(since) }
-                subscribe(op, in: &group)
+            let readable = state.withLock { state in
+                if !state.readable, let room { state.pendingRoom = (room, since) }
+                return state.readable
             }
+            if readable { greet(room: room, since: since, in: &group) }
             await readLoop(leftover, in: &group)
             for signal in state.withLock({ Array($0.rooms.values) }) { signal.fire(.user) }
             outbound.close()
+        }
+    }
+
+    /// `hello`, then the room the upgrade named: once the session may read.
+    func greet(room: String?, since: String?, in group: inout TaskGroup<Void>) {
+        send(["type": .string("hello"), "protocol": .int(1), "seq": .int(feed.runtime.store.log.lastSeq)])
+        if let room {
+            var op: JSONObject = ["op": .string("subscribe"), "room": .string(room)]
+            if let since { op["since"] = Int(since).map(JSONValue.int) ?? .string(since) }
+            subscribe(op, in: &group)
         }
     }
 

@@ -5,8 +5,11 @@ import MissionStore
 /// rule, and the mapping of every failure to a status and JSON error body.
 public final class MissionAPI: HTTPResponder {
     public struct Configuration: Sendable {
-        /// When set, every POST needs `Authorization: Bearer <token>`; reads stay open.
+        /// When set, every POST needs `Authorization: Bearer <token>`.
         public var token: BearerToken?
+        /// When set, every read but `/health` and the dashboard's files needs this token or
+        /// `token` (CONTRACT §9 roles).
+        public var readToken: BearerToken?
         /// Whose pages get CORS answers (the refusals themselves come before the API).
         public var browserGuard: BrowserGuard?
         /// Where unexpected failures (500s) are reported; tokens never reach it.
@@ -55,6 +58,11 @@ public final class MissionAPI: HTTPResponder {
             let allowed = route.methods.joined(separator: ", ")
             response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
                                 headers: [("Allow", allowed)]).response
+        } else if request.method != "POST", !route.isOpen, let readToken = configuration.readToken,
+                  !readToken.accepts(authorization: request.head.header("authorization")),
+                  !(configuration.token?.accepts(authorization: request.head.header("authorization")) ?? false) {
+            response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <read token or token> to read",
+                                headers: [("WWW-Authenticate", "Bearer")]).response
         } else if request.method == "POST", let token = configuration.token, !token.accepts(authorization: request.head.header("authorization")) {
             response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <token> on every POST",
                                 headers: [("WWW-Authenticate", "Bearer")]).response

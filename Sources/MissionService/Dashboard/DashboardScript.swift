@@ -39,12 +39,13 @@ enum DashboardScript {
       ws.onopen = () => {
         state.retry = 500;
         setConnection(true);
+        // First: with a read token set, the server answers nothing else until it has one.
+        if (token()) ws.send(JSON.stringify({ op: "auth", token: token() }));
         // The list comes from the API; the room only says when it changed. A first connection
         // subscribes from the seq of its hello (no snapshot); a reconnection from the last seq seen.
         if (state.seq > 0) ws.send(JSON.stringify({ op: "subscribe", room: "missions", since: state.seq }));
         if (state.selected) subscribeDetail();
         loadPage();
-        if (token()) ws.send(JSON.stringify({ op: "auth", token: token() }));
       };
       ws.onmessage = (message) => handle(JSON.parse(message.data));
       ws.onclose = () => {
@@ -90,6 +91,8 @@ enum DashboardScript {
       const filter = $("status-filter").value;
       if (filter) params.set("status", filter);
       const response = await fetch("/api/missions?" + params, { headers: headers() }).catch(() => null);
+      // Reads need a token on this server (--read-token): ask for one.
+      if (response && response.status === 401) $("token-box").open = true;
       if (!response || !response.ok || ticket !== state.load) return;
       const body = await response.json();
       if (ticket !== state.load) return;
@@ -149,7 +152,7 @@ enum DashboardScript {
 
     async function refreshDetail() {
       if (state.travelling || !state.selected) return;
-      const response = await fetch("/api/whiteboard/" + encodeURIComponent(state.selected));
+      const response = await fetch("/api/whiteboard/" + encodeURIComponent(state.selected), { headers: headers() });
       if (response.ok) showWhiteboard(await response.json(), true);
     }
 
@@ -200,7 +203,7 @@ enum DashboardScript {
       state.travelling = index < state.timeline.length - 1;
       $("travel-seq").textContent = String(seq);
       $("travel").parentElement.classList.toggle("past", state.travelling);
-      const response = await fetch("/api/whiteboard/" + encodeURIComponent(state.selected) + "?at_seq=" + seq);
+      const response = await fetch("/api/whiteboard/" + encodeURIComponent(state.selected) + "?at_seq=" + seq, { headers: headers() });
       if (response.ok) showWhiteboard(await response.json(), !state.travelling);
     }
 
@@ -227,6 +230,7 @@ enum DashboardScript {
       $("token").addEventListener("change", (e) => {
         sessionStorage.setItem("mission-token", e.target.value);
         if (state.ws && state.ws.readyState === WebSocket.OPEN && e.target.value) state.ws.send(JSON.stringify({ op: "auth", token: e.target.value }));
+        loadPage();
       });
       $("chat-form").addEventListener("submit", sendChat);
       $("status-filter").addEventListener("change", () => goTo(0));

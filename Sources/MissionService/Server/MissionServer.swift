@@ -12,6 +12,8 @@ public final class MissionServer: Sendable {
         public var runtime: MissionRuntime.Options
         public var http = HTTPServer.Configuration()
         public var token: BearerToken?
+        /// When set, reads need it or `token` (CONTRACT §9 roles); it may change nothing.
+        public var readToken: BearerToken?
         /// Serve a non-loopback host without a token.
         public var insecure = false
         public var grace: Duration = .seconds(10)
@@ -54,6 +56,8 @@ public final class MissionServer: Sendable {
         guard options.token != nil || options.insecure || SocketAddress.isLoopback(options.http.host) else {
             throw ServerError.insecureHost(options.http.host)
         }
+        // A read token alone would close reads and leave writes open to anyone.
+        if options.readToken != nil, options.token == nil { throw ServerError.readTokenAlone }
     }
 
     private static func runtimeOptions(_ options: Options) -> MissionRuntime.Options {
@@ -68,11 +72,13 @@ public final class MissionServer: Sendable {
         orchestrator = ChatOrchestrator(runtime: runtime)
         var apiConfiguration = MissionAPI.Configuration()
         apiConfiguration.token = options.token
+        apiConfiguration.readToken = options.readToken
         apiConfiguration.report = options.report
         let browserGuard = BrowserGuard(bindHost: options.http.host, configuration: options.browsers)
         apiConfiguration.browserGuard = browserGuard
         var liveConfiguration = options.live
         liveConfiguration.token = options.token
+        liveConfiguration.readToken = options.readToken
         let feed = LiveFeed(runtime: runtime, orchestrator: orchestrator, configuration: liveConfiguration)
         self.feed = feed
         let api = MissionAPI(runtime: runtime, orchestrator: orchestrator, configuration: apiConfiguration, live: feed.metrics)
@@ -146,11 +152,14 @@ public final class MissionServer: Sendable {
 /// Why the server refuses to start.
 public enum ServerError: Error, CustomStringConvertible {
     case insecureHost(String)
+    case readTokenAlone
 
     public var description: String {
         switch self {
         case .insecureHost(let host):
             return "refusing to serve \(host) without a token: anyone who reaches it could create and cancel missions. Give --token T (or MISSION_TOKEN), use --host 127.0.0.1, or pass --insecure to accept the risk"
+        case .readTokenAlone:
+            return "--read-token (or MISSION_READ_TOKEN) needs --token too: reads would be closed while anyone could still create and cancel missions"
         }
     }
 }

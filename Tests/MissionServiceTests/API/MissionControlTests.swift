@@ -218,3 +218,41 @@ import Testing
         #expect(report.problems.isEmpty, "\(report.problems)")
     }
 }
+
+/// CONTRACT §9 roles: `--read-token` closes reads; it changes nothing.
+@Suite struct ReadTokenTests {
+    @Test func reads_need_the_read_or_the_write_token_and_the_read_token_writes_nothing() async throws {
+        let live = try LiveServer {
+            $0.token = BearerToken("writer")
+            $0.readToken = BearerToken("reader")
+        }
+        let reader = ["Authorization": "Bearer reader"], writer = ["Authorization": "Bearer writer"]
+        let created = try await live.request("POST", "/api/missions", body: MissionControlTests.echo("roles"), headers: writer)
+        #expect(created.status == 202)
+        let id = try #require(created.json["mission_id"]?.stringValue)
+        for path in ["/api/missions", "/api/whiteboard/\(id)", "/api/missions/\(id)/events", "/metrics"] {
+            let closed = try await live.request("GET", path)
+            #expect(closed.status == 401 && closed.errorCode == "unauthorized", "\(path)")
+            #expect(closed.header("www-authenticate") == "Bearer")
+            #expect(try await live.request("GET", path, headers: ["Authorization": "Bearer guess"]).status == 401)
+            #expect(try await live.request("GET", path, headers: reader).status == 200, "\(path)")
+            #expect(try await live.request("GET", path, headers: writer).status == 200, "\(path)")
+        }
+        for path in ["/health", "/", "/dashboard.js"] {
+            #expect(try await live.request("GET", path).status == 200, "\(path)")
+        }
+        let before = live.server.runtime.store.log.lastSeq
+        #expect(try await live.request("POST", "/api/missions", body: MissionControlTests.echo("by a reader"), headers: reader).status == 401)
+        #expect(try await live.request("POST", "/api/queue/pause", headers: reader).status == 401)
+        #expect(try await live.request("POST", "/api/missions/\(id)/cancel", headers: reader).status == 401)
+        #expect(live.server.runtime.store.log.lastSeq == before)
+        try await live.stop()
+    }
+
+    @Test func a_read_token_without_a_write_token_is_refused_at_start() async throws {
+        let dir = TemporaryDirectory()
+        let result = try await ChildProcess.run(["serve", "--port", "0", "--data", dir.path, "--read-token", "reader"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--read-token (or MISSION_READ_TOKEN) needs --token too"), "\(result.stderr)")
+    }
+}
