@@ -325,6 +325,13 @@ import Testing
             let plain = try await create(b, #"{"objective":{"type":"echo","description":"held by the queue"}}"#)
             let approval = try await create(a, #"{"objective":{"type":"echo","description":"approved on B"},"requires_approval":true}"#)
             let delayed = try await create(b, #"{"objective":{"type":"echo","description":"paused on A"},"delay_seconds":0.5}"#)
+            // After a mission created on the other node; and after one that will be rejected.
+            let dependent = try await create(b, #"{"objective":{"type":"echo","description":"after the approved one"},"after":["\#(approval)"]}"#)
+            let doomed = try await create(a, #"{"objective":{"type":"echo","description":"to be rejected"},"requires_approval":true}"#)
+            let orphan = try await create(b, #"{"objective":{"type":"echo","description":"after the rejected one"},"after":["\#(doomed)"]}"#)
+            #expect(try await eventually { try await board(a, orphan)["after"] == .strings([doomed]) })
+            #expect(try await a.curl("/api/missions/\(doomed)/reject", post: "{}").status == 200)
+            #expect(try await eventually { try await board(b, orphan)["status"] == .string("cancelled") })
             // The pause of the whole queue comes first in `waiting_for` (CONTRACT §9).
             #expect(try await eventually { try await board(b, approval)["waiting_for"] == .string("queue_paused") })
             #expect(try await b.curl("/api/missions/\(approval)/approve", post: "{}").status == 200)
@@ -332,15 +339,19 @@ import Testing
             #expect(try await a.curl("/api/missions/\(delayed)/pause", post: "{}").status == 200)
             #expect(try await eventually { try await board(a, plain)["waiting_for"] == .string("queue_paused") })
             #expect(try await b.curl("/api/queue/resume", post: "{}").status == 200)
-            for id in [plain, approval] {
+            for id in [plain, approval, dependent] {
                 #expect(try await eventually { try await board(a, id)["status"] == .string("completed") }, "\(id)")
             }
+            let approvedEnd = try #require(try await board(b, approval)["end_time"]?.stringValue)
+            #expect(try #require(try await board(b, dependent)["start_time"]?.stringValue) >= approvedEnd)
             // Past its run_at, the paused one still waits, on both nodes.
             try await Task.sleep(for: .milliseconds(700))
             for node in [a, b] { #expect(try await board(node, delayed)["waiting_for"] == .string("paused")) }
             #expect(try await b.curl("/api/missions/\(delayed)/resume", post: "{}").status == 200)
             #expect(try await eventually { try await board(a, delayed)["status"] == .string("completed") })
-            for id in [plain, approval, delayed] {
+            // One cancel of the orphan, by the node that recorded the rejection.
+            #expect(try await server.psql("SELECT count(*) FROM mission_log WHERE mission_id = '\(orphan)' AND line::json->>'reason' = 'dependency_failed'") == "1")
+            for id in [plain, approval, delayed, dependent] {
                 #expect(try await server.psql("SELECT count(*) FROM mission_log WHERE mission_id = '\(id)' AND line::json->>'reason' = 'execution_started'") == "1")
             }
             await a.stop()

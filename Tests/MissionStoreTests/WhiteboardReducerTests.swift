@@ -59,25 +59,33 @@ import Testing
     @Test func pause_resume_and_approval_fold_into_why_a_mission_waits() {
         var board = Whiteboard(missionID: "m-1")
         var created = MissionCreated(objective: Objective(type: "echo", description: "x"), constraints: Constraints(),
-                                     source: MissionSource(channel: .api), runAt: at(50), requiresApproval: true, parentID: "m-0")
+                                     source: MissionSource(channel: .api), runAt: at(50), requiresApproval: true, parentID: "m-0",
+                                     after: ["m-a"])
+        // The other missions' statuses, as the view would give them.
+        var others: [String: MissionStatus] = ["m-a": .active]
         created.priority = 2
         WhiteboardReducer.reduce(into: &board, MissionEvent(seq: 1, timestamp: at(1), missionID: "m-1", body: .created(created)))
         WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "enqueued", seq: 2, attempt: 0))
-        #expect(board.runAt == at(50) && board.parentID == "m-0")
-        #expect(board.waitingFor(now: at(60)) == "approval")
+        #expect(board.runAt == at(50) && board.parentID == "m-0" && board.after == ["m-a"])
+        #expect(board.waitingFor(now: at(60), status: { others[$0] }) == "approval")
         WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "paused", seq: 3, attempt: 0))
-        #expect(board.waitingFor(now: at(60)) == "paused")
+        #expect(board.waitingFor(now: at(60), status: { others[$0] }) == "paused")
         WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "approved", seq: 4, attempt: 0))
-        #expect(board.waitingFor(now: at(60)) == "paused")
+        #expect(board.waitingFor(now: at(60), status: { others[$0] }) == "paused")
         WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "resumed", seq: 5, attempt: 0))
-        #expect(board.waitingFor(now: at(10)) == "run_at")
-        #expect(board.waitingFor(now: at(60)) == nil)
+        #expect(board.waitingFor(now: at(60), status: { others[$0] }) == "dependencies")
+        #expect(board.failedDependency(status: { others[$0] }) == nil)
+        others["m-a"] = .cancelled
+        #expect(board.failedDependency(status: { others[$0] }) == "m-a")
+        others["m-a"] = .completed
+        #expect(board.waitingFor(now: at(10), status: { others[$0] }) == "run_at")
+        #expect(board.waitingFor(now: at(60), status: { others[$0] }) == nil)
         #expect(board.illegalTransitions == 0)
         WhiteboardReducer.reduce(into: &board, makeStatus(.active, "execution_started", seq: 6, attempt: 1))
         // Too late: it started.
         WhiteboardReducer.reduce(into: &board, makeStatus(.queued, "paused", seq: 7, attempt: 1))
         #expect(board.status == .active && !board.paused && board.illegalTransitions == 1)
-        #expect(board.waitingFor(now: at(10)) == nil)
+        #expect(board.waitingFor(now: at(10), status: { others[$0] }) == nil)
     }
 
     @Test func a_full_run_folds_into_the_contract_shape() throws {
@@ -96,7 +104,7 @@ import Testing
                                             "end_time", "duration_ms", "attempts", "progress", "artifacts", "execution_result",
                                             "last_seq", "event_count", "timeline",
                                             // CONTRACT §9's, after the contract's shape of §3.
-                                            "run_at", "requires_approval", "parent_id", "waiting_for"])
+                                            "run_at", "requires_approval", "parent_id", "after", "waiting_for"])
         #expect(json["status"] == .string("completed"))
         #expect(json["created_at"] == .string("2026-11-21T10:00:01.000Z"))
         #expect(json["start_time"] == .string("2026-11-21T10:00:03.000Z"))

@@ -2,7 +2,7 @@
 /// Two requests that differ only in case or spacing of the description are the same mission;
 /// the same objective due at different times (`run_at`, CONTRACT §9) is not.
 public enum DedupKey {
-    public static func make(objective: Objective, constraints: Constraints, runAt: Timestamp? = nil) -> String {
+    public static func make(objective: Objective, constraints: Constraints, runAt: Timestamp? = nil, after: [String] = []) -> String {
         // The fields joined by U+001F, built as bytes: this runs for every request.
         var canonical: [UInt8] = []
         canonical.reserveCapacity(objective.type.utf8.count + objective.description.utf8.count + 64)
@@ -19,6 +19,11 @@ public enum DedupKey {
         if let runAt {
             canonical.append(0x1F)
             canonical += runAt.formatted.utf8
+        }
+        // The same objective after other missions is another mission.
+        if !after.isEmpty {
+            canonical.append(0x1E)
+            canonical += after.sorted().joined(separator: ",").utf8
         }
         return hex(fnv1a128(canonical))
     }

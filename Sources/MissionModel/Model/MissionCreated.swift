@@ -16,10 +16,13 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public var runAt: Timestamp?
     public var requiresApproval: Bool
     public var parentID: String?
+    /// Missions that must complete before this one starts (CONTRACT §9 `after`).
+    public var after: [String]
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
-                intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil) {
+                intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil,
+                after: [String] = []) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
@@ -27,7 +30,8 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         self.runAt = runAt
         self.requiresApproval = requiresApproval
         self.parentID = parentID
-        self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt)
+        self.after = after
+        self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt, after: after)
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint
         self.intent = intent
@@ -42,7 +46,8 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         runAt = try json.optionalTimestamp("run_at")
         requiresApproval = try json.optionalBool("requires_approval") ?? false
         parentID = try json.optionalString("parent_id")
-        dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt)
+        after = try json.stringArray("after")
+        dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt, after: after)
         idempotencyKey = try json.optionalString("idempotency_key")
         requestFingerprint = try json.optionalString("request_fingerprint")
         intent = try json.optionalObject("intent").map { (object) throws(RecordError) in try IntentSummary(json: object) }
@@ -60,5 +65,6 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         sink.member("run_at", ifPresent: runAt.map(JSONValue.timestamp))
         sink.member("requires_approval", ifPresent: requiresApproval ? .bool(true) : nil)
         sink.member("parent_id", ifPresent: parentID.map(JSONValue.string))
+        sink.member("after", ifPresent: after.isEmpty ? nil : .strings(after))
     }
 }

@@ -50,5 +50,6 @@ extension MissionAPI {
             request.timing = "run_at=\(runAt)"
         }
         request.requiresApproval = try body.optionalBool("requires_approval") ?? false
+        request.after = try body.stringArray("after").uniqued()
     }
 }

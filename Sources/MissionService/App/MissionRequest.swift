@@ -7,6 +7,8 @@ public struct MissionRequest: Sendable, Hashable {
     public static let priorityRange = -1000...1000
     /// The furthest ahead a mission may be delayed (`delay_seconds`, `run_at`): a year.
     public static let maxDelaySeconds: Double = 366 * 86_400
+    /// The most missions one mission may come `after`.
+    public static let maxDependencies = 100
 
     public var objective: Objective
     public var constraints: Constraints
@@ -19,6 +21,8 @@ public struct MissionRequest: Sendable, Hashable {
     public var runAt: Timestamp?
     public var requiresApproval = false
     public var parentID: String?
+    /// Missions that must complete first (`after`, at most `maxDependencies`).
+    public var after: [String] = []
     /// How the request asked for its time (`run_at=…` or `delay_seconds=…`), as sent: part of
     /// its `Idempotency-Key` fingerprint, so that a repeat of a delay is the same request.
     public var timing: String?
@@ -50,6 +54,9 @@ public struct MissionRequest: Sendable, Hashable {
         }
         if let runAt, runAt.milliseconds(since: .now()) > Int64(Self.maxDelaySeconds * 1000) {
             throw .invalid("run_at \(runAt) is more than a year ahead; missions may be delayed by a year at most")
+        }
+        guard after.count <= Self.maxDependencies else {
+            throw .invalid("after names \(after.count) missions; at most \(Self.maxDependencies)")
         }
         guard constraints.maxPages >= 1, constraints.maxAttempts >= 1, constraints.maxAttempts <= 100,
               constraints.maxDurationSeconds > 0, constraints.maxDurationSeconds <= 86_400 else {

@@ -155,11 +155,18 @@ public final class MissionRuntime: Sendable {
     /// as soon as the records are synced; never waits for execution.
     public func submit(_ request: MissionRequest, now: Timestamp = .now()) async throws -> Submission {
         try request.validate(tools: tools)
+        if !request.after.isEmpty {
+            let known = store.board.statuses(of: request.after)
+            if let unknown = request.after.first(where: { known[$0] == nil }) {
+                throw SubmissionError.invalid("after: there is no mission \(unknown.prefix(100)); a mission can only come after missions that exist")
+            }
+        }
         try store.log.requireSpace()
         let created = MissionCreated(objective: request.objective, constraints: request.constraints, priority: request.priority,
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent,
-                                     runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID)
+                                     runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID,
+                                     after: request.after)
         var id: String
         var board: Whiteboard
         submitting: while true {
@@ -201,8 +208,10 @@ public final class MissionRuntime: Sendable {
                 throw error
             }
         }
-        await queue.confirm(id, waiting: board.waitingFor(now: now) != nil)
+        await queue.confirm(id, waiting: waitingFor(board) != nil)
         executor.wakeWhenDue(board, decidedAt: now)
+        // One it comes after may have ended meanwhile, or failed before.
+        if !board.after.isEmpty { await executor.reconsider(id, mayCancel: true) }
         var proposed: JSONObject = [
             "objective_type": .string(request.objective.type),
             "priority": .int(request.priority),
@@ -216,8 +225,10 @@ public final class MissionRuntime: Sendable {
 
     /// Why `board`'s mission may not start yet, as the live view says it (CONTRACT §9).
     public func waitingFor(_ board: Whiteboard) -> String? {
-        if board.status == .queued, store.board.queuePaused { return "queue_paused" }
-        return board.waitingFor(now: .now())
+        guard board.status == .queued else { return nil }
+        if store.board.queuePaused { return "queue_paused" }
+        let statuses = board.after.isEmpty ? [:] : store.board.statuses(of: board.after)
+        return board.waitingFor(now: .now(), status: { statuses[$0] })
     }
 
     /// Pauses or resumes the whole queue (CONTRACT §9): recorded first, so that it holds

@@ -50,6 +50,7 @@ public actor ChatOrchestrator {
         // Only when used, so that fingerprints recorded before mission control still match.
         if let timing = request.timing { fields.append(timing) }
         if request.requiresApproval { fields.append("requires_approval") }
+        if !request.after.isEmpty { fields.append("after=" + request.after.joined(separator: ",")) }
         let fingerprint = DedupKey.fingerprint(fields)
         return try await idempotent(key: idempotencyKey, fingerprint: fingerprint) {
             try await self.create(request, idempotencyKey: idempotencyKey, fingerprint: fingerprint, sessionID: sessionID)

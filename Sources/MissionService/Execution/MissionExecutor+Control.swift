@@ -68,7 +68,7 @@ extension MissionExecutor {
                 report.recovered.append(board.missionID)
             default:
                 // Waiting, if it may not start yet (CONTRACT §9); its `run_at` is watched again.
-                await offer(board)
+                await offer(board, mayCancel: true)
                 report.requeued.append(board.missionID)
             }
         }

@@ -8,10 +8,17 @@ import MissionStore
 extension MissionExecutor {
     /// Puts an open mission the log shows into this process's queue, waiting if it may not start
     /// yet; if it is there already, brings its waiting in step with the log.
-    nonisolated func offer(_ board: Whiteboard) async {
+    /// `mayCancel`: this process decides for it that a mission it comes after failed (in a
+    /// cluster, the node that recorded that ending or created the mission; CONTRACT §9).
+    nonisolated func offer(_ board: Whiteboard, mayCancel: Bool = false) async {
         guard board.isCreated, board.status == .queued else { return }
         let now = configuration.now()
-        let waiting = board.waitingFor(now: now) != nil
+        let statuses = board.after.isEmpty ? [:] : store.board.statuses(of: board.after)
+        if mayCancel, let failed = board.failedDependency(status: { statuses[$0] }) {
+            await cancel(board, after: failed, ended: statuses[failed] ?? .failed)
+            return
+        }
+        let waiting = board.waitingFor(now: now, status: { statuses[$0] }) != nil
         let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
         if await queue.enqueue(item, waiting: waiting) == .alreadyPresent {
             if waiting { await queue.gate(board.missionID) } else { await queue.release(board.missionID) }
@@ -20,9 +27,34 @@ extension MissionExecutor {
     }
 
     /// After a record that may change whether `id` waits (approved, resumed, its time came).
-    nonisolated func reconsider(_ id: String) async {
+    nonisolated func reconsider(_ id: String, mayCancel: Bool = false) async {
         guard let board = store.whiteboard(id) else { return }
-        await offer(board)
+        await offer(board, mayCancel: mayCancel)
+    }
+
+    /// Missions that come after one that just ended: free to start, or never (it did not
+    /// complete), which cancels them and so, in turn, the ones after them.
+    nonisolated func settleDependents(of ending: MissionBoard.Ending) async {
+        for dependent in store.board.dependents(of: ending.missionID) {
+            await reconsider(dependent, mayCancel: ending.local)
+        }
+    }
+
+    /// Cancels a queued mission that can never start: `dependency` did not complete.
+    private nonisolated func cancel(_ board: Whiteboard, after dependency: String, ended: MissionStatus) async {
+        let id = board.missionID
+        _ = await queue.cancel(id)
+        let result = ExecutionResult(success: false, finalAnswer: "", toolsUsed: [],
+                                     error: "mission \(dependency), which it comes after, ended \(ended.rawValue)")
+        do {
+            try await record(id, .status(StatusUpdate(status: .cancelled, reason: "dependency_failed", attempt: board.attempts,
+                                                      completedAt: configuration.now(), executionResult: result)))
+        } catch {
+            configuration.report("mission \(id): not cancelled after \(dependency) ended \(ended.rawValue): \(error)")
+            return
+        }
+        emit(.missionCancelled, id, ["while": .string("queued"), "reason": .string("dependency_failed")])
+        await letGo(id)
     }
 
     /// Arms the wake-up of a mission whose `run_at` was ahead when its waiting was decided at

@@ -78,6 +78,9 @@ public actor MissionExecutor {
                 // Ends when the group is cancelled at shutdown.
                 for await id in self.wokenMissions { await self.reconsider(id) }
             }
+            group.addTask {
+                for await ending in self.store.board.endings { await self.settleDependents(of: ending) }
+            }
             for await retry in retries {
                 group.addTask {
                     do {

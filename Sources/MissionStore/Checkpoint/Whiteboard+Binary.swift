@@ -63,6 +63,8 @@ extension Whiteboard {
         w.bool(approved)
         w.bool(paused)
         w.optional(parentID) { $0.string($1) }
+        w.unsigned(UInt64(after.count))
+        after.forEach { w.string($0) }
     }
 
     init(from r: inout BinaryReader) throws {
@@ -131,6 +133,7 @@ extension Whiteboard {
         approved = try r.bool()
         paused = try r.bool()
         parentID = try r.optional { try $0.string() }
+        for _ in 0..<min(try r.unsigned(), 10_000) { after.append(try r.string()) }
     }
 }
 

@@ -37,6 +37,10 @@ public final class MissionBoard: Sendable {
         var appliedSeq = 0
         /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
         var queuePaused = false
+        /// Missions waiting for each mission (`after`, CONTRACT §9).
+        var dependents: [String: [String]] = [:]
+        /// Missions with dependents that ended in the batch being folded, for `endings`.
+        var ended: [Ending] = []
         var undecodable: [(seq: Int, reason: String)] = []
         /// Raised by each checkpoint: slots of older epochs are its, and no longer changed.
         var epoch = 0
@@ -46,18 +50,61 @@ public final class MissionBoard: Sendable {
 
     let state = Locked(State())
 
-    public init() {}
+    /// A mission that others come `after` ended (CONTRACT §9); `local`: by a record appended in
+    /// this process (a cluster's other nodes leave what follows from it to this one).
+    public struct Ending: Sendable {
+        public var missionID: String
+        public var local: Bool
+    }
+
+    /// Every ending of a mission with dependents, as it is folded, for whoever settles them.
+    public let endings: AsyncStream<Ending>
+    private let endingsInput: AsyncStream<Ending>.Continuation
+
+    public init() {
+        (endings, endingsInput) = AsyncStream.makeStream(of: Ending.self)
+    }
+
+    /// The missions waiting for `missionID` to complete.
+    public func dependents(of missionID: String) -> [String] {
+        state.withLock { $0.dependents[missionID] ?? [] }
+    }
+
+    /// The status of each mission in `ids` that exists.
+    public func statuses(of ids: [String]) -> [String: MissionStatus] {
+        state.withLock { state in
+            var found: [String: MissionStatus] = [:]
+            for id in ids { if let board = state.boards[id]?.board, board.isCreated { found[id] = board.status } }
+            return found
+        }
+    }
 
     /// Folds one stored record into the view. Records that are valid JSON but not a valid
     /// mission event are counted (and reported by `mission verify`), not fatal.
+    /// (Replay at start: endings are not announced; the executor's recovery looks at every
+    /// open mission anyway.)
     public func apply(seq: Int, record: JSONObject) {
-        state.withLock { Self.apply(seq: seq, record: record, to: &$0) }
+        state.withLock { state in
+            Self.apply(seq: seq, record: record, to: &state)
+            if !state.ended.isEmpty { state.ended = [] }
+        }
+    }
+
+    private static func takeEnded(_ state: inout State, local: Bool) -> [Ending] {
+        guard !state.ended.isEmpty else { return [] }
+        defer { state.ended = [] }
+        return state.ended.map { Ending(missionID: $0.missionID, local: local) }
+    }
+
+    private func announce(_ ended: [Ending]) {
+        for ending in ended { endingsInput.yield(ending) }
     }
 
     /// A batch just committed, under one lock. Events appended here come typed: only records
     /// appended as JSON are decoded.
     public func apply(_ entries: [LogEntry]) {
-        state.withLock { state in
+        announce(state.withLock { state in
+            var ended: [Ending] = []
             for entry in entries {
                 if let event = entry.event {
                     Self.apply(event, to: &state)
@@ -69,8 +116,11 @@ public final class MissionBoard: Sendable {
                         state.undecodable.append((entry.seq, "\(error)"))
                     }
                 }
+                // Appended here as typed events; read back (another node's) as JSON.
+                ended += Self.takeEnded(&state, local: entry.event != nil)
             }
-        }
+            return ended
+        })
     }
 
     private static func apply(seq: Int, record: JSONObject, to state: inout State) {
@@ -108,7 +158,11 @@ public final class MissionBoard: Sendable {
             state.order.append(slot)
             state.boards[event.missionID] = slot
         }
+        let wasTerminal = slot.board.status.isTerminal
         WhiteboardReducer.reduce(into: &slot.board, event)
+        if !state.dependents.isEmpty, !wasTerminal, slot.board.status.isTerminal, state.dependents[event.missionID] != nil {
+            state.ended.append(Ending(missionID: event.missionID, local: false))
+        }
         if case .created(let created) = event.body {
             state.index(created, missionID: event.missionID)
         }
@@ -131,7 +185,7 @@ public final class MissionBoard: Sendable {
             guard let board = state.boards[missionID]?.board, let objective = board.objective,
                   let constraints = board.constraints, !board.status.isTerminal else { return nil }
             if state.queuePaused { return .waits(queuePaused: true) }
-            if board.waitingFor(now: now) != nil { return .waits(queuePaused: false) }
+            if board.waitingFor(now: now, status: { state.boards[$0]?.board.status }) != nil { return .waits(queuePaused: false) }
             return .run(objective: objective, constraints: constraints, attempt: board.attempts + 1)
         }
     }
@@ -216,5 +270,6 @@ extension MissionBoard.State {
                                                              intent: created.intent)
         }
         if let session = created.source.sessionID { sessions[session, default: []].append(missionID) }
+        for dependency in created.after { dependents[dependency, default: []].append(missionID) }
     }
 }

@@ -26,6 +26,7 @@ extension Whiteboard {
             "run_at": runAt.map(JSONValue.timestamp) ?? .null,
             "requires_approval": .bool(requiresApproval),
             "parent_id": parentID.map(JSONValue.string) ?? .null,
+            "after": .strings(after),
             "waiting_for": waitingFor.map(JSONValue.string) ?? .null,
         ]
     }

@@ -65,6 +65,8 @@ public struct Whiteboard: Sendable, Hashable {
     public var paused = false
     /// The mission this one reruns.
     public var parentID: String?
+    /// Missions that must complete before this one starts.
+    public var after: [String] = []
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.
@@ -86,14 +88,22 @@ public struct Whiteboard: Sendable, Hashable {
         MissionStatus.isLegal(from: hasStatusUpdate ? status : nil, to: next, reason: reason)
     }
 
-    /// Why this queued mission may not start yet by its own records (CONTRACT §9, in the
-    /// contract's order of precedence), or nil. What the whole queue or other missions hold
-    /// (`queue_paused`, `concurrency`) is for the runtime to add.
-    public func waitingFor(now: Timestamp) -> String? {
-        guard status == .queued, isCreated else { return nil }
+    /// Why this queued mission may not start yet by its records and those of the missions it
+    /// comes `after` (CONTRACT §9, in the contract's order of precedence), or nil; `status`
+    /// gives another mission's status. What the whole queue holds (`queue_paused`) is for the
+    /// runtime to add.
+    public func waitingFor(now: Timestamp, status: (String) -> MissionStatus?) -> String? {
+        guard self.status == .queued, isCreated else { return nil }
         if paused { return "paused" }
         if requiresApproval && !approved { return "approval" }
+        if after.contains(where: { status($0) != .completed }) { return "dependencies" }
         if let runAt, runAt > now { return "run_at" }
         return nil
+    }
+
+    /// The first mission it comes `after` that ended without completing, if any: then this one
+    /// can never start (CONTRACT §9: it is cancelled, reason `dependency_failed`).
+    public func failedDependency(status: (String) -> MissionStatus?) -> String? {
+        after.first { status($0).map { $0.isTerminal && $0 != .completed } ?? false }
     }
 }

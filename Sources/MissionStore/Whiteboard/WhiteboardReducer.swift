@@ -19,6 +19,7 @@ public enum WhiteboardReducer {
             board.runAt = created.runAt
             board.requiresApproval = created.requiresApproval
             board.parentID = created.parentID
+            board.after = created.after
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status
@@ -115,6 +116,7 @@ public enum WhiteboardReducer {
         case "resumed": return "resumed"
         case "approved": return "approved"
         case "rejected": return "rejected"
+        case "dependency_failed": return "dependency_failed"
         default: return reason
         }
     }

@@ -189,6 +189,45 @@ import Testing
         try await live.stop()
     }
 
+    @Test func a_mission_after_others_starts_when_they_completed_and_a_failure_cancels_down_the_chain() async throws {
+        let tools = ToolRegistry([EchoTool(), try CommandTool.allowing(["false"])])
+        let live = try LiveServer { $0.runtime.tools = tools }
+        // A chain held at its head by an approval: nothing below it starts before the head ends.
+        let head = try await Self.created(live, Self.echo("head", #""requires_approval": true"#))
+        let middle = try await Self.created(live, Self.echo("middle", #""after": ["\#(head)"]"#))
+        let tail = try await Self.created(live, Self.echo("tail", #""after": ["\#(middle)", "\#(head)"]"#))
+        #expect(try await Self.whiteboard(live, tail)["waiting_for"] == .string("dependencies"))
+        #expect(try await Self.whiteboard(live, tail)["after"] == .strings([middle, head]))
+        #expect(try await live.request("POST", "/api/missions/\(head)/approve").status == 200)
+        var starts: [Timestamp] = []
+        for id in [head, middle, tail] {
+            let board = try #require(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit))
+            #expect(board.status == .completed)
+            starts.append(try #require(board.startTime))
+        }
+        let ends = [head, middle].compactMap { live.server.runtime.store.whiteboard($0)?.endTime }
+        #expect(starts[1] >= ends[0] && starts[2] >= ends[1])
+
+        let failing = try await Self.created(live, #"{"objective": {"type": "command", "description": "false"}, "constraints": {"max_attempts": 1}, "requires_approval": true}"#)
+        let second = try await Self.created(live, Self.echo("never", #""after": ["\#(failing)"]"#))
+        let third = try await Self.created(live, Self.echo("never either", #""after": ["\#(second)"]"#))
+        #expect(try await live.request("POST", "/api/missions/\(failing)/approve").status == 200)
+        for id in [second, third] {
+            let board = try #require(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit))
+            #expect(board.status == .cancelled)
+            #expect(board.timeline.last?.message.hasPrefix("dependency_failed") == true, "\(board.timeline.last?.message ?? "")")
+            #expect(board.startTime == nil)
+        }
+        // After one that already failed: created, then cancelled at once.
+        let late = try await Self.created(live, Self.echo("too late", #""after": ["\#(failing)"]"#))
+        #expect(await live.server.runtime.store.waitUntilTerminal(late, after: 0, limit: hangLimit)?.status == .cancelled)
+        let unknown = try await live.request("POST", "/api/missions", body: Self.echo("x", #""after": ["m-0000000000000000"]"#))
+        #expect(unknown.status == 400 && unknown.json["error"]?.objectValue?["message"]?.stringValue?.contains("after") == true)
+        let wrongType = try await live.request("POST", "/api/missions", body: Self.echo("x", #""after": "m-1""#))
+        #expect(wrongType.status == 400)
+        try await live.stop()
+    }
+
     @Test func mission_control_holds_across_a_restart() async throws {
         let dir = TemporaryDirectory()
         let first = try LiveServer(dir: dir)
@@ -198,6 +237,7 @@ import Testing
         #expect(try await first.request("GET", "/health").json["paused"] == .bool(true))
         let approval = try await Self.created(first, Self.echo("approve after restart", #""requires_approval": true"#))
         let delayed = try await Self.created(first, Self.echo("due after restart", #""delay_seconds": 1.5"#))
+        let dependent = try await Self.created(first, Self.echo("after the approved one", #""after": ["\#(approval)"]"#))
         try await first.stop()
 
         let second = try LiveServer(dir: dir)
@@ -212,6 +252,9 @@ import Testing
         #expect(due.status == .completed)
         #expect(try #require(due.startTime) >= (try #require(due.runAt)))
         #expect(await second.server.runtime.store.waitUntilTerminal(approval, after: 0, limit: hangLimit)?.status == .completed)
+        let after = try #require(await second.server.runtime.store.waitUntilTerminal(dependent, after: 0, limit: hangLimit))
+        #expect(after.status == .completed)
+        #expect(try #require(after.startTime) >= (try #require(second.server.runtime.store.whiteboard(approval)?.endTime)))
         try await second.stop()
         // Every record of it is sound for `mission verify`.
         let report = try LogVerifier.verify(path: dir.file("missions.jsonl"), kind: .missions)
