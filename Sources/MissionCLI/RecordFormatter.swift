@@ -19,6 +19,12 @@ enum RecordFormatter {
         if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, let paused = QueueRecord.paused(type) {
             return "\(prefix) queue \(paused ? "paused: no mission starts until it is resumed" : "resumed")"
         }
+        if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, let change = try? Schedule.change(type, record) {
+            switch change {
+            case .created(let schedule): return "\(prefix) schedule \(schedule.scheduleID) created: \(schedule.cron.text)\(schedule.name.map { " (\($0))" } ?? "")"
+            case .deleted(let id): return "\(prefix) schedule \(id) deleted"
+            }
+        }
         guard let event = try? MissionEvent(record: record, seq: entry.seq) else { return "\(prefix) \(entry.text)" }
         let id = event.missionID
         switch event.body {

@@ -55,6 +55,7 @@ import Testing
             ("missions waiting to run (more: 503 `queue_full`)", number(ExecutionQueue.defaultCapacity)),
             ("how far ahead `run_at` / `delay_seconds` may be", number(Int(MissionRequest.maxDelaySeconds)) + " s"),
             ("missions one mission may come `after`", number(MissionRequest.maxDependencies)),
+            ("schedules kept", number(MissionAPI.maxSchedules)),
             ("shutdown grace (one for requests, missions and their records)", seconds(MissionServer.Options(dataDirectory: DataDirectory(path: "/")).grace)),
             ("retry of a write held by a full disk", "every " + seconds(JSONLLog.fullRetryInterval)),
             ("`Retry-After` of a 507", "\(APIError.fullDiskRetryAfterSeconds) s"),

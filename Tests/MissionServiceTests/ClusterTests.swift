@@ -360,6 +360,30 @@ import Testing
         }
     }
 
+    /// CONTRACT §9: a schedule's missed time makes exactly one mission though every node
+    /// catches up on it.
+    @Test func two_nodes_catching_up_on_a_schedule_make_one_mission() async throws {
+        try await TestPostgres.with { server in
+            #expect(try await ChildProcess.run(["migrate", "--store", server.url]).status == 0)
+            let hourAgo = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 3_600_000)
+            let record = #"{"seq":1,"timestamp":"\#(hourAgo)","event_type":"schedule_created","schedule_id":"sc-shared","cron":"*/5 * * * *","mission":{"objective":{"type":"echo","description":"tick"}}}"#
+            _ = try await server.psql("INSERT INTO mission_log (seq, mission_id, line) VALUES (1, NULL, '\(record)'); UPDATE log_head SET last_seq = 1 WHERE log = 'missions'")
+            async let first = Node(server.url, arguments: ["--node-id", "A"])
+            async let second = Node(server.url, arguments: ["--node-id", "B"])
+            let (a, b) = try await (first, second)
+            let count = "SELECT count(*) FROM mission_log WHERE line::json->>'schedule_id' = 'sc-shared' AND line::json->>'event_type' = 'mission_created'"
+            #expect(try await eventually { try await server.psql(count) == "1" })
+            #expect(try await eventually {
+                try await server.psql("SELECT count(*) FROM mission_log WHERE mission_id IS NOT NULL AND line::json->>'status' = 'completed'") == "1"
+            })
+            let listed = parse(try await b.curl("/api/schedules").body)
+            #expect(listed["schedules"]?.arrayValue?.first?.objectValue?["schedule_id"] == .string("sc-shared"))
+            await a.stop()
+            await b.stop()
+            #expect(try await server.psql(count) == "1")
+        }
+    }
+
     @Test func a_node_refuses_a_schema_newer_than_it_knows_in_one_line() async throws {
         try await TestPostgres.with { server in
             #expect(try await ChildProcess.run(["migrate", "--store", server.url]).status == 0)

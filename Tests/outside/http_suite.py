@@ -247,6 +247,17 @@ def mission_control_checks():
     check("a rerun is 202 mission_started", rerun.status_code == 202 and rerun.json()["type"] == "mission_started", rerun.text)
     child = wait_terminal(base, rerun.json()["mission_id"])
     check("the rerun names its parent and ran the same objective", child["parent_id"] == held and child["execution_result"]["final_answer"] == "after the pause", child)
+    result = curl("-X", "POST", "-H", "Authorization: Bearer op-secret", "-d",
+                  json.dumps({"cron": "0 9 * * MON-FRI", "name": "mornings", "mission": {"objective": {"type": "echo", "description": "good morning"}}}),
+                  f"{base}/api/schedules")
+    schedule = json.loads(result.stdout)
+    check("curl creates a schedule (schedule_id, next_run_at at 09:00 UTC)", schedule["schedule_id"].startswith("sc-") and schedule["next_run_at"].endswith("T09:00:00.000Z"), result.stdout)
+    listed = requests.get(f"{base}/api/schedules").json()["schedules"]
+    check("GET /api/schedules lists it with its mission", [s["schedule_id"] for s in listed] == [schedule["schedule_id"]] and listed[0]["mission"]["objective"]["type"] == "echo")
+    never = requests.post(f"{base}/api/schedules", json={"cron": "0 0 31 2 *", "mission": {"objective": {"type": "echo", "description": "x"}}}, headers=auth)
+    check("a cron that never fires is 400 and says so", never.status_code == 400 and "never fires" in never.json()["error"]["message"], never.text)
+    result = curl("-X", "DELETE", "-H", "Authorization: Bearer op-secret", "-o", "/dev/null", "-w", "%{http_code}", f"{base}/api/schedules/{schedule['schedule_id']}")
+    check("curl -X DELETE removes it (200)", result.stdout == "200" and requests.get(f"{base}/api/schedules").json()["schedules"] == [])
     bad = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "x"}, "run_at": "next week"}, headers=auth)
     check("a bad run_at is 400 naming the field", bad.status_code == 400 and "run_at" in bad.json()["error"]["message"], bad.text)
     code, _ = server.stop()

@@ -18,11 +18,13 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public var parentID: String?
     /// Missions that must complete before this one starts (CONTRACT §9 `after`).
     public var after: [String]
+    /// The schedule that created it (CONTRACT §9).
+    public var scheduleID: String?
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
                 intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil,
-                after: [String] = []) {
+                after: [String] = [], scheduleID: String? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
@@ -31,6 +33,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         self.requiresApproval = requiresApproval
         self.parentID = parentID
         self.after = after
+        self.scheduleID = scheduleID
         self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt, after: after)
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint
@@ -47,6 +50,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         requiresApproval = try json.optionalBool("requires_approval") ?? false
         parentID = try json.optionalString("parent_id")
         after = try json.stringArray("after")
+        scheduleID = try json.optionalString("schedule_id")
         dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt, after: after)
         idempotencyKey = try json.optionalString("idempotency_key")
         requestFingerprint = try json.optionalString("request_fingerprint")
@@ -66,5 +70,6 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         sink.member("requires_approval", ifPresent: requiresApproval ? .bool(true) : nil)
         sink.member("parent_id", ifPresent: parentID.map(JSONValue.string))
         sink.member("after", ifPresent: after.isEmpty ? nil : .strings(after))
+        sink.member("schedule_id", ifPresent: scheduleID.map(JSONValue.string))
     }
 }

@@ -1,6 +1,6 @@
 /// Where a mission came from: the channel and, for chat, the session and message.
 public struct MissionSource: Sendable, Hashable, JSONMembers {
-    public enum Channel: String, Sendable { case chat, api, cli, ws }
+    public enum Channel: String, Sendable { case chat, api, cli, ws, schedule }
 
     public var channel: String
     public var sessionID: String?

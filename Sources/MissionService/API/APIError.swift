@@ -46,6 +46,8 @@ struct APIError: Error {
                             headers: [("Retry-After", String(storeRetryAfterSeconds))])
         case let error as RecordError:
             return .invalid("\(error.description); docs/API.md shows the request shape")
+        case let error as SubmissionError:
+            return .invalid(error.description)
         case let error as ChatError:
             return APIError(status: error.httpStatus, code: error.code, message: error.description)
         case let error as ExecutionQueue.Full:

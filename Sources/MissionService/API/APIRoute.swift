@@ -10,6 +10,9 @@ enum APIRoute: Equatable {
     case rerun(String)
     /// `POST /api/queue/pause` (true) and `/resume` (false).
     case queue(paused: Bool)
+    /// `GET`, `POST /api/schedules`; `DELETE /api/schedules/{id}` (CONTRACT §9).
+    case schedules
+    case schedule(String)
     case missionEvent
     case health
     case metrics
@@ -29,6 +32,7 @@ enum APIRoute: Equatable {
         case "/api/internal/mission-event": self = .missionEvent
         case "/api/queue/pause": self = .queue(paused: true)
         case "/api/queue/resume": self = .queue(paused: false)
+        case "/api/schedules": self = .schedules
         case "/health": self = .health
         case "/metrics": self = .metrics
         case "/": self = .dashboard(.page)
@@ -38,7 +42,10 @@ enum APIRoute: Equatable {
         default:
             // Matched on the raw path (every request comes here); only an id is percent-decoded.
             // Bytes, not Foundation's `contains(String)`, which searches through CFString.
-            if let rest = Self.suffix(of: path, after: "/api/missions/") {
+            if let rest = Self.suffix(of: path, after: "/api/schedules/"), !rest.utf8.contains(UInt8(ascii: "/")) {
+                guard let id = Self.id(rest) else { return nil }
+                self = .schedule(id)
+            } else if let rest = Self.suffix(of: path, after: "/api/missions/") {
                 let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 2, let id = Self.id(parts[0]) else { return nil }
                 switch parts[1] {
@@ -84,6 +91,8 @@ enum APIRoute: Equatable {
         case .control(_, let action): return "/api/missions/{id}/\(action.rawValue)"
         case .rerun: return "/api/missions/{id}/rerun"
         case .queue(let paused): return paused ? "/api/queue/pause" : "/api/queue/resume"
+        case .schedules: return "/api/schedules"
+        case .schedule: return "/api/schedules/{id}"
         case .missionEvent: return "/api/internal/mission-event"
         case .health: return "/health"
         case .metrics: return "/metrics"
@@ -96,7 +105,8 @@ enum APIRoute: Equatable {
     var methods: [String] {
         switch self {
         case .chat, .cancel, .control, .rerun, .queue, .missionEvent: return Self.postOnly
-        case .missions: return Self.readAndPost
+        case .missions, .schedules: return Self.readAndPost
+        case .schedule: return Self.deleteOnly
         case .whiteboard, .events, .health, .metrics, .dashboard: return Self.readOnly
         }
     }
@@ -104,4 +114,5 @@ enum APIRoute: Equatable {
     private static let postOnly = ["POST"]
     private static let readAndPost = ["GET", "HEAD", "POST"]
     private static let readOnly = ["GET", "HEAD"]
+    private static let deleteOnly = ["DELETE"]
 }

@@ -33,23 +33,4 @@ extension MissionAPI {
         request.parentID = id
         return Self.envelope(try await orchestrator.submit(request))
     }
-
-    /// The mission-control fields of a `POST /api/missions` body, into `request`.
-    static func readControlFields(_ body: JSONObject, into request: inout MissionRequest, now: Timestamp) throws {
-        let runAt = try body.optionalTimestamp("run_at")
-        let delay = try body.optionalDouble("delay_seconds")
-        if runAt != nil, delay != nil { throw APIError.invalid("give run_at or delay_seconds, not both") }
-        if let delay {
-            guard delay >= 0, delay <= MissionRequest.maxDelaySeconds else {
-                throw APIError.invalid("delay_seconds must be between 0 and \(Int(MissionRequest.maxDelaySeconds)) (a year)")
-            }
-            request.runAt = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64((delay * 1000).rounded()))
-            request.timing = "delay_seconds=\(delay)"
-        } else if let runAt {
-            request.runAt = runAt
-            request.timing = "run_at=\(runAt)"
-        }
-        request.requiresApproval = try body.optionalBool("requires_approval") ?? false
-        request.after = try body.stringArray("after").uniqued()
-    }
 }

@@ -16,14 +16,7 @@ extension MissionAPI {
 
     func createMission(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try Self.jsonObject(request)
-        guard let objectiveJSON = try body.optionalObject("objective") else {
-            throw APIError.invalid("missing field 'objective': send {\"objective\": {\"type\": \"echo\", \"description\": \"...\"}}")
-        }
-        let objective = try Objective(json: objectiveJSON)
-        let constraints = try body.optionalObject("constraints").map { try Constraints(json: $0) } ?? Constraints()
-        let priority = try body.optionalInt("priority") ?? MissionCreated.defaultPriority
-        var mission = MissionRequest(objective: objective, constraints: constraints, priority: priority, source: MissionSource(channel: .api))
-        try Self.readControlFields(body, into: &mission, now: .now())
+        let mission = try MissionRequest(body: body, now: .now(), source: MissionSource(channel: .api))
         return Self.envelope(try await orchestrator.submit(mission, idempotencyKey: try Self.idempotencyKey(request), sessionID: try Self.sessionID(body)))
     }
 

@@ -50,6 +50,8 @@ public final class MissionAPI: HTTPResponder {
             return APIError.notFound("no route \(request.path.prefix(200)); the routes are listed in docs/API.md").response
         }
         var response: HTTPResponse
+        // What changes state (POST, DELETE) needs the write token; what reads, the read token.
+        let writes = request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS"
         let cors = configuration.browserGuard?.corsHeaders(request.head) ?? []
         if request.method == "OPTIONS", !cors.isEmpty {
             // A preflight from an origin admitted with --allow-origin.
@@ -58,18 +60,18 @@ public final class MissionAPI: HTTPResponder {
             let allowed = route.methods.joined(separator: ", ")
             response = APIError(status: 405, code: "method_not_allowed", message: "\(route.pattern) answers \(allowed), not \(request.method.prefix(20))",
                                 headers: [("Allow", allowed)]).response
-        } else if request.method != "POST", !route.isOpen, let readToken = configuration.readToken,
+        } else if !writes, !route.isOpen, let readToken = configuration.readToken,
                   !readToken.accepts(authorization: request.head.header("authorization")),
                   !(configuration.token?.accepts(authorization: request.head.header("authorization")) ?? false) {
             response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <read token or token> to read",
                                 headers: [("WWW-Authenticate", "Bearer")]).response
-        } else if request.method == "POST", let token = configuration.token, !token.accepts(authorization: request.head.header("authorization")) {
-            response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <token> on every POST",
+        } else if writes, let token = configuration.token, !token.accepts(authorization: request.head.header("authorization")) {
+            response = APIError(status: 401, code: "unauthorized", message: "this server needs Authorization: Bearer <token> on every \(request.method.prefix(10))",
                                 headers: [("WWW-Authenticate", "Bearer")]).response
         } else {
             do {
                 // A full or failed disk refuses new writes at once, before any work.
-                if request.method == "POST" { try runtime.store.log.requireSpace() }
+                if writes { try runtime.store.log.requireSpace() }
                 response = try await handle(route, request)
             } catch {
                 if let refusal = APIError.from(error) {
@@ -96,6 +98,9 @@ public final class MissionAPI: HTTPResponder {
         case (.control(let id, let action), _): return try await control(action, id)
         case (.rerun(let id), _): return try await rerun(id)
         case (.queue(let paused), _): return try await setQueuePaused(paused)
+        case (.schedules, "POST"): return try await createSchedule(request)
+        case (.schedules, _): return listSchedules()
+        case (.schedule(let id), _): return try await deleteSchedule(id)
         case (.missionEvent, _): return try await missionEvent(request)
         case (.health, _): return await health()
         case (.metrics, _): return await metricsText()

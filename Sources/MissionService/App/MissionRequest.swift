@@ -23,6 +23,8 @@ public struct MissionRequest: Sendable, Hashable {
     public var parentID: String?
     /// Missions that must complete first (`after`, at most `maxDependencies`).
     public var after: [String] = []
+    /// The schedule that makes it.
+    public var scheduleID: String?
     /// How the request asked for its time (`run_at=…` or `delay_seconds=…`), as sent: part of
     /// its `Idempotency-Key` fingerprint, so that a repeat of a delay is the same request.
     public var timing: String?

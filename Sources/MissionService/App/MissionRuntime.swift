@@ -166,7 +166,7 @@ public final class MissionRuntime: Sendable {
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent,
                                      runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID,
-                                     after: request.after)
+                                     after: request.after, scheduleID: request.scheduleID)
         var id: String
         var board: Whiteboard
         submitting: while true {

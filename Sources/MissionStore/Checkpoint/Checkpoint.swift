@@ -115,6 +115,10 @@ public enum Checkpoint {
             }
         }
         w.bool(sealed.queuePaused)
+        w.unsigned(UInt64(sealed.schedules.count))
+        for schedule in sealed.schedules.values.sorted(by: { $0.scheduleID < $1.scheduleID }) {
+            w.string(String(decoding: schedule.createdRecord.body, as: UTF8.self))
+        }
         let trailer = Checksum.of(w.bytes)
         w.fixed64(trailer)
         let bytes = w.bytes
@@ -217,6 +221,12 @@ public enum Checkpoint {
                     intent: try r.optional { r in IntentSummary(name: try r.internedString(), confidence: try r.double(), reason: try r.string()) })
             }
             state.queuePaused = try r.bool()
+            for _ in 0..<(try r.unsigned()) {
+                // Kept as the record that created it, read back the same way.
+                guard case .object(let record)? = try? JSONParser.parse(try r.string()),
+                      case .created(let schedule)? = try? Schedule.change(Schedule.createdType, record) else { throw BinaryReader.Malformed() }
+                state.schedules[schedule.scheduleID] = schedule
+            }
         }
         guard r.isAtEnd, r.hashMatches(expected) else { throw BinaryReader.Malformed() }
         // Loaded slots are of epoch 0; whatever is folded from here on makes slots of epoch 1.
@@ -238,6 +248,7 @@ extension MissionBoard {
         var undecodable: [(seq: Int, reason: String)]
         var idempotency: [String: IdempotencyEntry]
         var queuePaused: Bool
+        var schedules: [String: Schedule]
         /// The seq the slots reflect.
         var seq: Int
         /// The new epoch: every sealed slot is older, and a later change makes a slot of it.
@@ -250,7 +261,7 @@ extension MissionBoard {
         state.withLock { state in
             state.epoch += 1
             return Sealed(slots: state.order, undecodable: state.undecodable, idempotency: state.idempotency,
-                          queuePaused: state.queuePaused, seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
+                          queuePaused: state.queuePaused, schedules: state.schedules, seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
         }
     }
 

@@ -65,6 +65,7 @@ extension Whiteboard {
         w.optional(parentID) { $0.string($1) }
         w.unsigned(UInt64(after.count))
         after.forEach { w.string($0) }
+        w.optional(scheduleID) { $0.string($1) }
     }
 
     init(from r: inout BinaryReader) throws {
@@ -134,6 +135,7 @@ extension Whiteboard {
         paused = try r.bool()
         parentID = try r.optional { try $0.string() }
         for _ in 0..<min(try r.unsigned(), 10_000) { after.append(try r.string()) }
+        scheduleID = try r.optional { try $0.string() }
     }
 }
 

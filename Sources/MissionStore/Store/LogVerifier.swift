@@ -81,10 +81,18 @@ public struct LogVerifier {
                 if record["signal_type"]?.stringValue == nil { problem(line, "no signal_type") }
                 if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
             case .missions:
-                // The queue's own records (CONTRACT §9) concern no mission.
-                if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, QueueRecord.paused(type) != nil {
-                    if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
-                    return
+                // The queue's and the schedules' records (CONTRACT §9) concern no mission.
+                if record["mission_id"] == nil, let type = record["event_type"]?.stringValue {
+                    if QueueRecord.paused(type) != nil {
+                        if record["timestamp"]?.stringValue.flatMap(Timestamp.init(parsing:)) == nil { problem(line, "no valid timestamp") }
+                        return
+                    }
+                    do {
+                        if try Schedule.change(type, record) != nil { return }
+                    } catch {
+                        problem(line, "not a valid \(type) record: \(error)")
+                        return
+                    }
                 }
                 let event: MissionEvent
                 do {

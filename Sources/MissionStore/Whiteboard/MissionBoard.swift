@@ -37,10 +37,14 @@ public final class MissionBoard: Sendable {
         var appliedSeq = 0
         /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
         var queuePaused = false
+        /// The live schedules, by id (CONTRACT §9).
+        var schedules: [String: Schedule] = [:]
         /// Missions waiting for each mission (`after`, CONTRACT §9).
         var dependents: [String: [String]] = [:]
         /// Missions with dependents that ended in the batch being folded, for `endings`.
         var ended: [Ending] = []
+        /// A schedule record was folded since `scheduleChanges` was last told.
+        var schedulesChanged = false
         var undecodable: [(seq: Int, reason: String)] = []
         /// Raised by each checkpoint: slots of older epochs are its, and no longer changed.
         var epoch = 0
@@ -61,8 +65,29 @@ public final class MissionBoard: Sendable {
     public let endings: AsyncStream<Ending>
     private let endingsInput: AsyncStream<Ending>.Continuation
 
+    /// Rings when a schedule is created or deleted (rings that come while nobody listens
+    /// make one, not one each).
+    public let scheduleChanges: AsyncStream<Void>
+    private let scheduleChangesInput: AsyncStream<Void>.Continuation
+
     public init() {
         (endings, endingsInput) = AsyncStream.makeStream(of: Ending.self)
+        (scheduleChanges, scheduleChangesInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The live schedules, oldest first.
+    public var schedules: [Schedule] {
+        state.withLock { $0.schedules.values.sorted { ($0.createdAt, $0.scheduleID) < ($1.createdAt, $1.scheduleID) } }
+    }
+
+    public func schedule(_ scheduleID: String) -> Schedule? {
+        state.withLock { $0.schedules[scheduleID] }
+    }
+
+    private func ringIfSchedulesChanged(_ state: inout State) {
+        guard state.schedulesChanged else { return }
+        state.schedulesChanged = false
+        scheduleChangesInput.yield()
     }
 
     /// The missions waiting for `missionID` to complete.
@@ -87,6 +112,7 @@ public final class MissionBoard: Sendable {
         state.withLock { state in
             Self.apply(seq: seq, record: record, to: &state)
             if !state.ended.isEmpty { state.ended = [] }
+            ringIfSchedulesChanged(&state)
         }
     }
 
@@ -119,6 +145,7 @@ public final class MissionBoard: Sendable {
                 // Appended here as typed events; read back (another node's) as JSON.
                 ended += Self.takeEnded(&state, local: entry.event != nil)
             }
+            ringIfSchedulesChanged(&state)
             return ended
         })
     }
@@ -129,11 +156,28 @@ public final class MissionBoard: Sendable {
             state.appliedSeq = max(state.appliedSeq, seq)
             return
         }
-        // The queue's own records (CONTRACT §9): no `mission_id`, and no whiteboard of their own.
-        if record["mission_id"] == nil, let type = record["event_type"]?.stringValue, let paused = QueueRecord.paused(type) {
-            state.appliedSeq = max(state.appliedSeq, seq)
-            state.queuePaused = paused
-            return
+        // The queue's and the schedules' records (CONTRACT §9): no `mission_id`, no whiteboard.
+        if record["mission_id"] == nil, let type = record["event_type"]?.stringValue {
+            if let paused = QueueRecord.paused(type) {
+                state.appliedSeq = max(state.appliedSeq, seq)
+                state.queuePaused = paused
+                return
+            }
+            do {
+                if let change = try Schedule.change(type, record) {
+                    state.appliedSeq = max(state.appliedSeq, seq)
+                    switch change {
+                    case .created(let schedule): state.schedules[schedule.scheduleID] = schedule
+                    case .deleted(let id): state.schedules[id] = nil
+                    }
+                    state.schedulesChanged = true
+                    return
+                }
+            } catch {
+                state.appliedSeq = max(state.appliedSeq, seq)
+                state.undecodable.append((seq, error.description))
+                return
+            }
         }
         do {
             apply(try MissionEvent(record: record, seq: seq), to: &state)

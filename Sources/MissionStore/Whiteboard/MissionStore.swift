@@ -61,6 +61,11 @@ public final class MissionStore: Sendable {
         _ = try await log.append([QueueRecord.record(paused: paused, at: timestamp)])
     }
 
+    /// Records a schedule's creation or deletion (CONTRACT §9); durable on return.
+    public func record(_ record: LogRecord) async throws {
+        _ = try await log.append([record])
+    }
+
     public func whiteboard(_ missionID: String) -> Whiteboard? {
         board.whiteboard(missionID)
     }

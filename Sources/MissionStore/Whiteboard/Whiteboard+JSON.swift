@@ -27,6 +27,7 @@ extension Whiteboard {
             "requires_approval": .bool(requiresApproval),
             "parent_id": parentID.map(JSONValue.string) ?? .null,
             "after": .strings(after),
+            "schedule_id": scheduleID.map(JSONValue.string) ?? .null,
             "waiting_for": waitingFor.map(JSONValue.string) ?? .null,
         ]
     }

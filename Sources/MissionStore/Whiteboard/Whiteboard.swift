@@ -67,6 +67,8 @@ public struct Whiteboard: Sendable, Hashable {
     public var parentID: String?
     /// Missions that must complete before this one starts.
     public var after: [String] = []
+    /// The schedule that created it.
+    public var scheduleID: String?
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.

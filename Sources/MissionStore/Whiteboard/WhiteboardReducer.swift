@@ -20,6 +20,7 @@ public enum WhiteboardReducer {
             board.requiresApproval = created.requiresApproval
             board.parentID = created.parentID
             board.after = created.after
+            board.scheduleID = created.scheduleID
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status
