@@ -29,6 +29,7 @@ public enum MissionCommands {
                         .value("--grace-seconds", "S", "On SIGINT/SIGTERM, how long running missions may finish (default 10)."),
                         .value("--max-connections", "N", "Connections open at once; more get 503 (default 1024)."),
                         .value("--max-queued", "N", "Missions waiting to run at once; new ones past it get 503 queue_full (default \(ExecutionQueue.defaultCapacity))."),
+                        .value("--max-per-key", "N", "Missions of one concurrency_key running at once (default \(ExecutionQueue.defaultMaxPerKey))."),
                         .value("--event-loops", "N", "Poll threads that also run their connections (default: one per core; 0: the shared pool runs them)."),
                         .value("--max-body-bytes", "N", "Largest request body (default 1048576; larger: 413)."),
                         .value("--max-header-bytes", "N", "Largest request line + headers (default 32768; larger: 431)."),

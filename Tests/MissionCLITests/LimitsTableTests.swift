@@ -55,6 +55,8 @@ import Testing
             ("missions waiting to run (more: 503 `queue_full`)", number(ExecutionQueue.defaultCapacity)),
             ("how far ahead `run_at` / `delay_seconds` may be", number(Int(MissionRequest.maxDelaySeconds)) + " s"),
             ("missions one mission may come `after`", number(MissionRequest.maxDependencies)),
+            ("missions of one `concurrency_key` running at once", "\(ExecutionQueue.defaultMaxPerKey) (`--max-per-key`)"),
+            ("`concurrency_key`", "\(MissionRequest.maxConcurrencyKeyBytes) bytes"),
             ("schedules kept", number(MissionAPI.maxSchedules)),
             ("shutdown grace (one for requests, missions and their records)", seconds(MissionServer.Options(dataDirectory: DataDirectory(path: "/")).grace)),
             ("retry of a write held by a full disk", "every " + seconds(JSONLLog.fullRetryInterval)),

@@ -104,7 +104,7 @@ import Testing
                                             "end_time", "duration_ms", "attempts", "progress", "artifacts", "execution_result",
                                             "last_seq", "event_count", "timeline",
                                             // CONTRACT §9's, after the contract's shape of §3.
-                                            "run_at", "requires_approval", "parent_id", "after", "schedule_id", "waiting_for"])
+                                            "run_at", "requires_approval", "parent_id", "after", "schedule_id", "concurrency_key", "waiting_for"])
         #expect(json["status"] == .string("completed"))
         #expect(json["created_at"] == .string("2026-11-21T10:00:01.000Z"))
         #expect(json["start_time"] == .string("2026-11-21T10:00:03.000Z"))

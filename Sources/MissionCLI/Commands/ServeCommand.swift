@@ -35,6 +35,7 @@ enum ServeCommand {
                                                                denyPrivateNetworks: parsed.has("--deny-private-networks"))
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
+        options.runtime.maxPerKey = try parsed.int("--max-per-key", in: 1...10_000) ?? options.runtime.maxPerKey
         options.report = { Console.err("mission serve: \($0)") }
         if let url = try context.namedStore() {
             options.runtime.store = url

@@ -20,11 +20,13 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public var after: [String]
     /// The schedule that created it (CONTRACT §9).
     public var scheduleID: String?
+    /// Missions with one key run at most `--max-per-key` at once, and keys take turns.
+    public var concurrencyKey: String?
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
                 intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil,
-                after: [String] = [], scheduleID: String? = nil) {
+                after: [String] = [], scheduleID: String? = nil, concurrencyKey: String? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
@@ -34,6 +36,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         self.parentID = parentID
         self.after = after
         self.scheduleID = scheduleID
+        self.concurrencyKey = concurrencyKey
         self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt, after: after)
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint
@@ -51,6 +54,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         parentID = try json.optionalString("parent_id")
         after = try json.stringArray("after")
         scheduleID = try json.optionalString("schedule_id")
+        concurrencyKey = try json.optionalString("concurrency_key")
         dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt, after: after)
         idempotencyKey = try json.optionalString("idempotency_key")
         requestFingerprint = try json.optionalString("request_fingerprint")
@@ -71,5 +75,6 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         sink.member("parent_id", ifPresent: parentID.map(JSONValue.string))
         sink.member("after", ifPresent: after.isEmpty ? nil : .strings(after))
         sink.member("schedule_id", ifPresent: scheduleID.map(JSONValue.string))
+        sink.member("concurrency_key", ifPresent: concurrencyKey.map(JSONValue.string))
     }
 }

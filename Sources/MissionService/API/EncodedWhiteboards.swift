@@ -16,15 +16,16 @@ final class EncodedWhiteboards: Sendable {
 
     /// The encoding of mission `missionID` at `seq`, from the cache, or else of what `board`
     /// gives (the current whiteboard), which is then cached; nil if `board` gives none.
-    /// `live` says why a whiteboard waits (CONTRACT §9); an answer that can change with the
-    /// clock or the queue rather than with a record (`run_at`, `queue_paused`) is not cached.
+    /// `live` says why a whiteboard waits (CONTRACT §9). A queued mission's answer is not
+    /// cached: why it waits can change with the clock, the queue or other missions, without a
+    /// record of its own.
     func json(of missionID: String, at seq: Int, board: () -> Whiteboard?, live: (Whiteboard) -> String?) -> [UInt8]? {
         if let cached = entries.withLock({ $0[missionID] }), cached.seq == seq { return cached.bytes }
         guard let board = board() else { return nil }
         let waitingFor = live(board)
         var bytes = JSONWriter.encode(board.json(waitingFor: waitingFor))
         bytes.append(0x0A)
-        if waitingFor == "run_at" || waitingFor == "queue_paused" { return bytes }
+        if board.status == .queued { return bytes }
         entries.withLock { entries in
             if entries.count >= limit, entries[board.missionID] == nil { entries.remove(at: entries.startIndex) }
             entries[board.missionID] = (board.lastSeq, bytes)

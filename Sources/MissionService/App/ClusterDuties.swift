@@ -69,7 +69,7 @@ struct ClusterDuties: Sendable {
             return
         }
         // Left active by a node whose lease ran out: a worker here takes it over.
-        await queue.enqueue(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
+        await queue.enqueue(ExecutionQueue.Item(board))
     }
 
     /// Renews every third of a lease; takes up missions whose lease ran out elsewhere.

@@ -26,5 +26,6 @@ extension MissionRequest {
         }
         requiresApproval = try body.optionalBool("requires_approval") ?? false
         after = try body.stringArray("after").uniqued()
+        concurrencyKey = try body.optionalString("concurrency_key")
     }
 }

@@ -9,6 +9,7 @@ public struct MissionRequest: Sendable, Hashable {
     public static let maxDelaySeconds: Double = 366 * 86_400
     /// The most missions one mission may come `after`.
     public static let maxDependencies = 100
+    public static let maxConcurrencyKeyBytes = 200
 
     public var objective: Objective
     public var constraints: Constraints
@@ -25,6 +26,8 @@ public struct MissionRequest: Sendable, Hashable {
     public var after: [String] = []
     /// The schedule that makes it.
     public var scheduleID: String?
+    /// Its group for `--max-per-key` and fair share (at most `maxConcurrencyKeyBytes`).
+    public var concurrencyKey: String?
     /// How the request asked for its time (`run_at=…` or `delay_seconds=…`), as sent: part of
     /// its `Idempotency-Key` fingerprint, so that a repeat of a delay is the same request.
     public var timing: String?
@@ -56,6 +59,9 @@ public struct MissionRequest: Sendable, Hashable {
         }
         if let runAt, runAt.milliseconds(since: .now()) > Int64(Self.maxDelaySeconds * 1000) {
             throw .invalid("run_at \(runAt) is more than a year ahead; missions may be delayed by a year at most")
+        }
+        if let key = concurrencyKey, key.isEmpty || key.utf8.count > Self.maxConcurrencyKeyBytes {
+            throw .invalid("concurrency_key must be 1 to \(Self.maxConcurrencyKeyBytes) bytes")
         }
         guard after.count <= Self.maxDependencies else {
             throw .invalid("after names \(after.count) missions; at most \(Self.maxDependencies)")

@@ -15,6 +15,8 @@ public final class MissionRuntime: Sendable {
         public var reportCheckpoints = true
         /// Missions that may wait to run at once; past it new ones are refused (`ExecutionQueue.Full`).
         public var maxQueued = ExecutionQueue.defaultCapacity
+        /// Missions of one `concurrency_key` that may run at once (`--max-per-key`, CONTRACT §9).
+        public var maxPerKey = ExecutionQueue.defaultMaxPerKey
         /// The PostgreSQL store shared by the nodes of a cluster (CONTRACT §8); nil: the
         /// embedded store in `dataDirectory`. Opened by `MissionRuntime.open`.
         public var store: String?
@@ -35,6 +37,8 @@ public final class MissionRuntime: Sendable {
     public let executor: MissionExecutor
     public let tools: ToolRegistry
     public let openReport: OpenReport
+    /// Missions of one `concurrency_key` that may run at once.
+    public let maxPerKey: Int
     /// The PostgreSQL store in cluster mode, with any password hidden; nil for the embedded one.
     public let clusterStore: String?
     /// The embedded store's hold on its data directory (nil in cluster mode).
@@ -136,7 +140,8 @@ public final class MissionRuntime: Sendable {
         store.log.reportStorage(to: report)
         signals.log.reportStorage(to: report)
         // A pause of the whole queue that the log records holds across the restart.
-        queue = ExecutionQueue(capacity: options.maxQueued, paused: store.board.queuePaused)
+        queue = ExecutionQueue(capacity: options.maxQueued, paused: store.board.queuePaused, maxPerKey: options.maxPerKey)
+        maxPerKey = options.maxPerKey
         tools = options.tools
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor, leases: leases)
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
@@ -147,7 +152,7 @@ public final class MissionRuntime: Sendable {
     /// suppression, without running them: for processes that write but do not serve.
     public func holdLiveMissions() async {
         for board in store.board.all() where board.isCreated && !board.status.isTerminal {
-            await queue.hold(ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID))
+            await queue.hold(ExecutionQueue.Item(board))
         }
     }
 
@@ -166,13 +171,14 @@ public final class MissionRuntime: Sendable {
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent,
                                      runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID,
-                                     after: request.after, scheduleID: request.scheduleID)
+                                     after: request.after, scheduleID: request.scheduleID, concurrencyKey: request.concurrencyKey)
         var id: String
         var board: Whiteboard
         submitting: while true {
             reserving: while true {
                 id = MissionID.generate()
-                let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey)
+                let item = ExecutionQueue.Item(missionID: id, priority: request.priority, dedupKey: created.dedupKey,
+                                               concurrencyKey: request.concurrencyKey)
                 switch await queue.reserve(item) {
                 case .enqueued:
                     break reserving
@@ -208,7 +214,7 @@ public final class MissionRuntime: Sendable {
                 throw error
             }
         }
-        await queue.confirm(id, waiting: waitingFor(board) != nil)
+        await queue.confirm(id, waiting: holdsBack(board))
         executor.wakeWhenDue(board, decidedAt: now)
         // One it comes after may have ended meanwhile, or failed before.
         if !board.after.isEmpty { await executor.reconsider(id, mayCancel: true) }
@@ -223,12 +229,23 @@ public final class MissionRuntime: Sendable {
         return .created(board)
     }
 
+    /// Whether the log holds `board`'s mission back by itself (paused, approval, dependencies,
+    /// run_at): the queue then keeps it waiting. The whole queue's pause and the key's limit
+    /// are the queue's own to apply.
+    func holdsBack(_ board: Whiteboard) -> Bool {
+        let statuses = board.after.isEmpty ? [:] : store.board.statuses(of: board.after)
+        return board.waitingFor(now: .now(), status: { statuses[$0] }) != nil
+    }
+
     /// Why `board`'s mission may not start yet, as the live view says it (CONTRACT §9).
     public func waitingFor(_ board: Whiteboard) -> String? {
         guard board.status == .queued else { return nil }
         if store.board.queuePaused { return "queue_paused" }
         let statuses = board.after.isEmpty ? [:] : store.board.statuses(of: board.after)
-        return board.waitingFor(now: .now(), status: { statuses[$0] })
+        if let reason = board.waitingFor(now: .now(), status: { statuses[$0] }) { return reason }
+        // Last in the contract's order: its key has all the missions running that it may.
+        if let key = board.concurrencyKey, store.board.activeCount(key) >= maxPerKey { return "concurrency" }
+        return nil
     }
 
     /// Pauses or resumes the whole queue (CONTRACT §9): recorded first, so that it holds

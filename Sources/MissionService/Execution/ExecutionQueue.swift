@@ -1,4 +1,5 @@
 import MissionModel
+import MissionStore
 /// The queue of missions waiting to run: highest priority first, then first come first served.
 ///
 /// A mission id is present at most once while it is queued, waiting for a retry, or running;
@@ -20,12 +21,24 @@ public actor ExecutionQueue {
         public var missionID: String
         public var priority: Int
         public var dedupKey: String
+        /// Missions with one key run at most `maxPerKey` at once and take turns with other keys.
+        public var concurrencyKey: String?
 
-        public init(missionID: String, priority: Int = 0, dedupKey: String) {
+        public init(missionID: String, priority: Int = 0, dedupKey: String, concurrencyKey: String? = nil) {
             self.missionID = missionID
             self.priority = priority
             self.dedupKey = dedupKey
+            self.concurrencyKey = concurrencyKey
         }
+
+        /// The queue's item for the mission `board` shows.
+        public init(_ board: Whiteboard) {
+            self.init(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID,
+                      concurrencyKey: board.concurrencyKey)
+        }
+
+        /// The group it takes turns in (`FairShare`).
+        var group: String { concurrencyKey ?? FairShare.unkeyed }
     }
 
     public enum EnqueueResult: Sendable, Equatable {
@@ -74,24 +87,7 @@ public actor ExecutionQueue {
     /// it still counts for duplicates.
     private enum Presence { case reserved, held, queued, waiting, waitingForRetry, running(CancellationSignal) }
 
-    private struct Entry: HeapRanked {
-        /// Higher priority first, then first come first served.
-        struct Rank: Comparable {
-            var priority: Int
-            var order: UInt64
-
-            static func < (a: Rank, b: Rank) -> Bool {
-                a.priority != b.priority ? a.priority > b.priority : a.order < b.order
-            }
-        }
-
-        /// Only the id: the item is in `presence`, and a smaller entry is cheaper to sift.
-        var missionID: String
-        var rank: Rank
-        var order: UInt64 { rank.order }
-    }
-
-    private var heap = PriorityHeap<Entry>()
+    private var fair: FairShare
     /// A present mission: its item, where it stands, and its place in arrival order.
     private typealias Present = (item: Item, state: Presence, order: UInt64)
     private var presence: [String: Present] = [:]
@@ -106,9 +102,17 @@ public actor ExecutionQueue {
     private var runningCount = 0
     public let capacity: Int
 
-    public init(capacity: Int = ExecutionQueue.defaultCapacity, paused: Bool = false) {
+    /// Missions of one `concurrency_key` that may run at once by default (`serve --max-per-key`).
+    public static let defaultMaxPerKey = 1
+
+    /// Missions of one `concurrency_key` that may run at once.
+    public nonisolated let maxPerKey: Int
+
+    public init(capacity: Int = ExecutionQueue.defaultCapacity, paused: Bool = false, maxPerKey: Int = ExecutionQueue.defaultMaxPerKey) {
         self.capacity = max(capacity, 1)
+        self.maxPerKey = max(maxPerKey, 1)
         isPaused = paused
+        fair = FairShare(maxPerKey: maxPerKey)
     }
 
     // MARK: Adding
@@ -143,7 +147,7 @@ public actor ExecutionQueue {
     public func putBack(_ missionID: String, waiting: Bool = true) {
         guard let entry = presence[missionID], case .running = entry.state else { return }
         presence[missionID]!.state = waiting ? .waiting : .queued
-        stoppedRunning()
+        stoppedRunning(entry.item)
         if !waiting { push(entry.item, order: entry.order) }
     }
 
@@ -230,21 +234,28 @@ public actor ExecutionQueue {
     /// Makes a queued mission runnable: straight to a waiting worker, else into the heap at
     /// `order`, its place in arrival order (as recorded in `presence`).
     private func push(_ item: Item, order: UInt64) {
-        if !consumers.isEmpty, !isPaused, let lease = lease(item) {
+        // A worker waits only when nothing could start: this one goes straight to it, if its
+        // group has room.
+        if !consumers.isEmpty, !isPaused, fair.hasRoom(item.group), let lease = lease(item) {
+            fair.started(item.group)
             consumers.removeFirst().resume(returning: lease)
             return
         }
-        heap.insert(Entry(missionID: item.missionID, rank: Entry.Rank(priority: item.priority, order: order)))
+        fair.insert(item.missionID, priority: item.priority, order: order, key: item.group)
     }
 
     private func forget(_ missionID: String) {
         guard let entry = presence.removeValue(forKey: missionID) else { return }
         if byDedupKey[entry.item.dedupKey] == missionID { byDedupKey[entry.item.dedupKey] = nil }
-        if case .running = entry.state { stoppedRunning() }
+        if case .running = entry.state { stoppedRunning(entry.item) }
     }
 
-    private func stoppedRunning() {
+    private func stoppedRunning(_ item: Item) {
         runningCount -= 1
+        let hadRoom = fair.hasRoom(item.group)
+        fair.stopped(item.group)
+        // Its group may take a turn again: a worker waiting may start one of it now.
+        if !hadRoom, !consumers.isEmpty, !isPaused, let lease = popRunnable() { consumers.removeFirst().resume(returning: lease) }
         if runningCount == 0, !idleWaiters.isEmpty {
             idleWaiters.forEach { $0.resume() }
             idleWaiters = []
@@ -263,13 +274,14 @@ public actor ExecutionQueue {
 
     /// The first runnable mission of the heap, marked running.
     private func popRunnable() -> Lease? {
-        while let entry = heap.popMin() {
-            // Skip entries whose mission was cancelled, gated or re-queued since they were pushed.
+        guard !closed else { return nil }
+        // Entries whose mission was cancelled, gated or re-queued since they were pushed are dropped.
+        let picked = fair.next { entry in
             guard let index = presence.index(forKey: entry.missionID), presence.values[index].order == entry.order,
-                  case .queued = presence.values[index].state else { continue }
-            return lease(at: index)
+                  case .queued = presence.values[index].state else { return false }
+            return true
         }
-        return nil
+        return picked.flatMap { presence.index(forKey: $0.missionID) }.flatMap(lease(at:))
     }
 
     private func lease(_ item: Item) -> Lease? {
@@ -299,7 +311,7 @@ public actor ExecutionQueue {
     public func parkForRetry(_ missionID: String) {
         guard let entry = presence[missionID], case .running = entry.state else { return }
         presence[missionID]!.state = .waitingForRetry
-        stoppedRunning()
+        stoppedRunning(entry.item)
     }
 
     /// The backoff of a parked mission is over: queue it again (at the back of its priority).

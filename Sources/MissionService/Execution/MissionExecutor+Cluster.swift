@@ -72,6 +72,13 @@ extension MissionExecutor {
             guard caughtUp == true else { return .later }
         }
         guard let board = store.whiteboard(id), board.isCreated, !board.status.isTerminal else { return .leave }
+        // Its key has all the missions running that it may, on some node: the lease goes back
+        // and it is tried again shortly (the view is the store's up to the claim; two nodes
+        // starting two missions of one key at the same instant can still both go).
+        if board.status == .queued, let key = board.concurrencyKey, store.board.activeCount(key) >= queue.maxPerKey {
+            leases.release(id)
+            return .later
+        }
         if board.status == .active {
             do {
                 try await record(id, .status(StatusUpdate(status: .queued, reason: "lease_expired", attempt: board.attempts)))

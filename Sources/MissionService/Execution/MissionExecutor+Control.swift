@@ -53,7 +53,7 @@ extension MissionExecutor {
             configuration.report("mission \(leftover.missionID): ended process \(leftover.pid), left running by an earlier attempt")
         }
         for board in open {
-            let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
+            let item = ExecutionQueue.Item(board)
             switch board.status {
             case .active where board.attempts >= (board.constraints?.maxAttempts ?? 1):
                 let now = configuration.now()

@@ -19,7 +19,7 @@ extension MissionExecutor {
             return
         }
         let waiting = board.waitingFor(now: now, status: { statuses[$0] }) != nil
-        let item = ExecutionQueue.Item(missionID: board.missionID, priority: board.priority, dedupKey: board.dedupKey ?? board.missionID)
+        let item = ExecutionQueue.Item(board)
         if await queue.enqueue(item, waiting: waiting) == .alreadyPresent {
             if waiting { await queue.gate(board.missionID) } else { await queue.release(board.missionID) }
         }

@@ -208,6 +208,7 @@ public enum Checkpoint {
                     state.boards[slot.board.missionID] = slot
                     if let session = slot.board.source?.sessionID { state.sessions[session, default: []].append(slot.board.missionID) }
                     for dependency in slot.board.after { state.dependents[dependency, default: []].append(slot.board.missionID) }
+                    if let key = slot.board.concurrencyKey, slot.board.status == .active { state.activeByKey[key, default: 0] += 1 }
                 }
                 guard r.offset - start == Int(length) else { throw BinaryReader.Malformed() }
                 segments.append(.init(boards: Int(count), offset: start, length: Int(length)))

@@ -66,6 +66,7 @@ extension Whiteboard {
         w.unsigned(UInt64(after.count))
         after.forEach { w.string($0) }
         w.optional(scheduleID) { $0.string($1) }
+        w.optional(concurrencyKey) { $0.string($1) }
     }
 
     init(from r: inout BinaryReader) throws {
@@ -136,6 +137,7 @@ extension Whiteboard {
         parentID = try r.optional { try $0.string() }
         for _ in 0..<min(try r.unsigned(), 10_000) { after.append(try r.string()) }
         scheduleID = try r.optional { try $0.string() }
+        concurrencyKey = try r.optional { try $0.string() }
     }
 }
 

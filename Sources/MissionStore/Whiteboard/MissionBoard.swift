@@ -37,6 +37,8 @@ public final class MissionBoard: Sendable {
         var appliedSeq = 0
         /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
         var queuePaused = false
+        /// Missions active now, per `concurrency_key` (CONTRACT §9, `waiting_for` `concurrency`).
+        var activeByKey: [String: Int] = [:]
         /// The live schedules, by id (CONTRACT §9).
         var schedules: [String: Schedule] = [:]
         /// Missions waiting for each mission (`after`, CONTRACT §9).
@@ -73,6 +75,11 @@ public final class MissionBoard: Sendable {
     public init() {
         (endings, endingsInput) = AsyncStream.makeStream(of: Ending.self)
         (scheduleChanges, scheduleChangesInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// How many missions of `concurrency_key` `key` are active now.
+    public func activeCount(_ key: String) -> Int {
+        state.withLock { $0.activeByKey[key] ?? 0 }
     }
 
     /// The live schedules, oldest first.
@@ -203,7 +210,12 @@ public final class MissionBoard: Sendable {
             state.boards[event.missionID] = slot
         }
         let wasTerminal = slot.board.status.isTerminal
+        let wasActive = slot.board.status == .active
         WhiteboardReducer.reduce(into: &slot.board, event)
+        if let key = slot.board.concurrencyKey, wasActive != (slot.board.status == .active) {
+            state.activeByKey[key, default: 0] += wasActive ? -1 : 1
+            if state.activeByKey[key] == 0 { state.activeByKey[key] = nil }
+        }
         if !state.dependents.isEmpty, !wasTerminal, slot.board.status.isTerminal, state.dependents[event.missionID] != nil {
             state.ended.append(Ending(missionID: event.missionID, local: false))
         }

@@ -28,6 +28,7 @@ extension Whiteboard {
             "parent_id": parentID.map(JSONValue.string) ?? .null,
             "after": .strings(after),
             "schedule_id": scheduleID.map(JSONValue.string) ?? .null,
+            "concurrency_key": concurrencyKey.map(JSONValue.string) ?? .null,
             "waiting_for": waitingFor.map(JSONValue.string) ?? .null,
         ]
     }

@@ -69,6 +69,8 @@ public struct Whiteboard: Sendable, Hashable {
     public var after: [String] = []
     /// The schedule that created it.
     public var scheduleID: String?
+    /// Its group for `--max-per-key` and fair share.
+    public var concurrencyKey: String?
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.

@@ -21,6 +21,7 @@ public enum WhiteboardReducer {
             board.parentID = created.parentID
             board.after = created.after
             board.scheduleID = created.scheduleID
+            board.concurrencyKey = created.concurrencyKey
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status

@@ -228,6 +228,46 @@ import Testing
         try await live.stop()
     }
 
+    @Test func a_lone_key_starts_within_one_turn_of_a_burst_under_another() async throws {
+        let live = try LiveServer { $0.runtime.executor.workers = 1; $0.runtime.maxPerKey = 50 }
+        await live.server.runtime.queue.pauseAll()
+        var burst: [String] = []
+        for n in 0..<40 { burst.append(try await Self.created(live, Self.echo("burst \(n)", #""concurrency_key": "A""#))) }
+        let lone = try await Self.created(live, Self.echo("lone", #""concurrency_key": "B""#))
+        await live.server.runtime.queue.resumeAll()
+        let board = try #require(await live.server.runtime.store.waitUntilTerminal(lone, after: 0, limit: hangLimit))
+        let loneStart = try #require(board.startTime)
+        var startedBefore = 0
+        for id in burst {
+            let done = try #require(await live.server.runtime.store.waitUntilTerminal(id, after: 0, limit: hangLimit))
+            if try #require(done.startTime) < loneStart || (done.startTime == loneStart && done.lastSeq < board.lastSeq) { startedBefore += 1 }
+        }
+        #expect(startedBefore <= 1, "\(startedBefore) of the burst started before the lone mission")
+        #expect(try await Self.whiteboard(live, lone)["concurrency_key"] == .string("B"))
+        try await live.stop()
+    }
+
+    @Test func a_key_runs_at_most_max_per_key_missions_and_the_next_waits_for_concurrency() async throws {
+        let tools = ToolRegistry([EchoTool(), try CommandTool.allowing(["sleep"])])
+        let live = try LiveServer { $0.runtime.tools = tools; $0.runtime.executor.workers = 4 }
+        // Running until cancelled, however slow the machine is.
+        let slow = try await Self.created(live, #"{"objective": {"type": "command", "description": "sleep 30"}, "concurrency_key": "K"}"#)
+        #expect(try await ScheduleTests.eventually { live.server.runtime.store.whiteboard(slow)?.status == .active })
+        let next = try await Self.created(live, Self.echo("after the slow one", #""concurrency_key": "K""#))
+        let other = try await Self.created(live, Self.echo("another key", #""concurrency_key": "L""#))
+        #expect(await live.server.runtime.store.waitUntilTerminal(other, after: 0, limit: hangLimit)?.status == .completed)
+        // A worker is free, but K has its one mission running.
+        let waiting = try await Self.whiteboard(live, next)
+        #expect(waiting["status"] == .string("queued") && waiting["waiting_for"] == .string("concurrency"), "\(waiting)")
+        #expect(try await live.request("POST", "/api/missions/\(slow)/cancel").status == 200)
+        let slowEnd = try #require(await live.server.runtime.store.waitUntilTerminal(slow, after: 0, limit: hangLimit)?.endTime)
+        let done = try #require(await live.server.runtime.store.waitUntilTerminal(next, after: 0, limit: hangLimit))
+        #expect(try #require(done.startTime) >= slowEnd)
+        let bad = try await live.request("POST", "/api/missions", body: Self.echo("x", #""concurrency_key": """#))
+        #expect(bad.status == 400)
+        try await live.stop()
+    }
+
     @Test func mission_control_holds_across_a_restart() async throws {
         let dir = TemporaryDirectory()
         let first = try LiveServer(dir: dir)
