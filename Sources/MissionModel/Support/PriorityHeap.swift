@@ -5,17 +5,19 @@ package protocol HeapRanked {
 }
 
 /// A binary min-heap by `rank`. Elements are compared by their ranks in place, so that a sift
-/// copies (and retains) nothing but the elements it moves.
+/// copies (and retains) nothing but the elements it moves. Inlinable: the queue's heaps sit on
+/// every mission's path, and unspecialized across modules each sift went through value
+/// witnesses and generic metadata lookups.
 package struct PriorityHeap<Element: HeapRanked> {
-    private var elements: [Element] = []
+    @usableFromInline var elements: [Element] = []
 
-    package init() {}
+    @inlinable package init() {}
 
-    package var isEmpty: Bool { elements.isEmpty }
-    package var count: Int { elements.count }
-    package func peek() -> Element? { elements.first }
+    @inlinable package var isEmpty: Bool { elements.isEmpty }
+    @inlinable package var count: Int { elements.count }
+    @inlinable package func peek() -> Element? { elements.first }
 
-    package mutating func insert(_ element: Element) {
+    @inlinable package mutating func insert(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1
         while child > 0 {
@@ -26,7 +28,7 @@ package struct PriorityHeap<Element: HeapRanked> {
         }
     }
 
-    package mutating func popMin() -> Element? {
+    @inlinable package mutating func popMin() -> Element? {
         guard !elements.isEmpty else { return nil }
         elements.swapAt(0, elements.count - 1)
         let min = elements.removeLast()

@@ -25,7 +25,8 @@ extension MissionRequest {
             timing = "run_at=\(runAt)"
         }
         requiresApproval = try body.optionalBool("requires_approval") ?? false
-        after = try body.stringArray("after").uniqued()
+        let after = try body.stringArray("after")
+        self.after = after.count > 1 ? after.uniqued() : after
         concurrencyKey = try body.optionalString("concurrency_key")
     }
 }

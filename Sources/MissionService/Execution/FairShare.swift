@@ -6,8 +6,9 @@ import MissionModel
 /// Within a group, first come first served. A keyed group with `maxPerKey` missions running
 /// gets no turn until one of them stops.
 ///
-/// Each group holds its missions in a heap; a heap of tickets, one per group that may take a
-/// turn, picks the group: the best head priority, then the group served longest ago. A ticket
+/// While no mission has a key (the common case), the missions without one are a plain heap,
+/// and nothing else is done. Otherwise each group holds its missions in a heap; a heap of
+/// tickets, one per group that may take a turn, picks the group: the best head priority, then the group served longest ago. A ticket
 /// stands for its group as the group was at one version. A change to the group's head, its
 /// turn or its room to run makes a new ticket, and the old one is dropped when met. So a pick
 /// costs a few heap operations, whatever the number of keys.
@@ -57,6 +58,9 @@ struct FairShare {
     static let unkeyed = ""
 
     let maxPerKey: Int
+    /// The missions without a key.
+    private var unkeyed = Group()
+    /// The keyed groups; while there are none, `unkeyed` is served alone, without tickets.
     private var groups: [String: Group] = [:]
     private var tickets = PriorityHeap<Ticket>()
     private var turn: UInt64 = 0
@@ -68,19 +72,46 @@ struct FairShare {
 
     /// Whether a mission of group `key` may start now, by the group's limit.
     func hasRoom(_ key: String) -> Bool {
-        key == Self.unkeyed || (groups[key]?.running ?? 0) < maxPerKey
+        key.isEmpty || (groups[key]?.running ?? 0) < maxPerKey
     }
 
     mutating func insert(_ missionID: String, priority: Int, order: UInt64, key: String) {
         let entry = Entry(missionID: missionID, rank: Entry.Rank(priority: priority, order: order))
-        let headChanged = groups[key, default: Group()].insert(entry)
-        if headChanged { renewTicket(key) }
+        if key.isEmpty {
+            if unkeyed.insert(entry), !groups.isEmpty { renewUnkeyedTicket() }
+            return
+        }
+        let wasAlone = groups.isEmpty
+        if groups[key, default: Group()].insert(entry) { renewTicket(key) }
+        // The first keyed group: from now on the missions without a key take turns too.
+        if wasAlone { renewUnkeyedTicket() }
     }
 
     /// The next mission to start, its group counted as running one more; `isLive` drops
     /// entries the queue no longer holds runnable (cancelled, held back, queued again).
     mutating func next(isLive: (Entry) -> Bool) -> (missionID: String, key: String)? {
+        if groups.isEmpty {
+            while let head = unkeyed.entries.popMin() {
+                if isLive(head) { return (head.missionID, Self.unkeyed) }
+            }
+            return nil
+        }
         while let ticket = tickets.popMin() {
+            if ticket.key.isEmpty {
+                guard unkeyed.version == ticket.version else { continue }
+                var found: Entry?
+                while let head = unkeyed.entries.popMin() {
+                    if isLive(head) {
+                        found = head
+                        break
+                    }
+                }
+                turn += 1
+                unkeyed.lastTurn = turn
+                renewUnkeyedTicket()
+                if let found { return (found.missionID, Self.unkeyed) }
+                continue
+            }
             guard groups[ticket.key]?.version == ticket.version else { continue }
             var found: Entry?
             while let head = groups[ticket.key]!.entries.popMin() {
@@ -91,7 +122,7 @@ struct FairShare {
             }
             turn += 1
             groups[ticket.key]!.lastTurn = turn
-            if found != nil { groups[ticket.key]!.running += 1 }
+            if found != nil, !ticket.key.isEmpty { groups[ticket.key]!.running += 1 }
             renewTicket(ticket.key)
             if let found { return (found.missionID, ticket.key) }
         }
@@ -101,13 +132,16 @@ struct FairShare {
     /// A mission of group `key` started without a turn (handed straight to a waiting worker,
     /// which only happens when nothing else could start).
     mutating func started(_ key: String) {
+        // The unkeyed group has no limit: what runs of it changes nothing (the common case,
+        // kept to no work at all).
+        guard !key.isEmpty else { return }
         groups[key, default: Group()].running += 1
         renewTicket(key)
     }
 
     /// A running mission of group `key` stopped: its group may take a turn again.
     mutating func stopped(_ key: String) {
-        guard groups[key] != nil else { return }
+        guard !key.isEmpty, groups[key] != nil else { return }
         groups[key]!.running -= 1
         renewTicket(key)
     }
@@ -115,19 +149,31 @@ struct FairShare {
     /// Replaces `key`'s ticket after a change: a new version, and a ticket if the group has
     /// missions and room to run one; a group with neither is dropped (keys come and go).
     private mutating func renewTicket(_ key: String) {
-        guard var group = groups.removeValue(forKey: key) else { return }
-        if group.entries.isEmpty && group.running <= 0 { return }
-        group.version += 1
-        if let head = group.entries.peek(), hasRoom(key, running: group.running) {
+        guard let index = groups.index(forKey: key) else { return }
+        if groups.values[index].entries.isEmpty && groups.values[index].running <= 0 {
+            groups.remove(at: index)
+            // The last keyed group: the missions without a key are served alone again.
+            if groups.isEmpty { tickets = PriorityHeap() }
+            return
+        }
+        groups.values[index].version += 1
+        let group = groups.values[index]
+        if let head = group.entries.peek(), key.isEmpty || group.running < maxPerKey {
             ticketSequence += 1
             tickets.insert(Ticket(key: key, version: group.version,
                                   rank: Ticket.Rank(priority: head.rank.priority, lastTurn: group.lastTurn, sequence: ticketSequence)))
         }
-        groups[key] = group
     }
+}
 
-    private func hasRoom(_ key: String, running: Int) -> Bool {
-        key == Self.unkeyed || running < maxPerKey
+extension FairShare {
+    /// `renewTicket` for the group of missions without a key.
+    private mutating func renewUnkeyedTicket() {
+        unkeyed.version += 1
+        guard let head = unkeyed.entries.peek() else { return }
+        ticketSequence += 1
+        tickets.insert(Ticket(key: Self.unkeyed, version: unkeyed.version,
+                              rank: Ticket.Rank(priority: head.rank.priority, lastTurn: unkeyed.lastTurn, sequence: ticketSequence)))
     }
 }
 

@@ -150,7 +150,7 @@ public final class MissionBoard: Sendable {
                     }
                 }
                 // Appended here as typed events; read back (another node's) as JSON.
-                ended += Self.takeEnded(&state, local: entry.event != nil)
+                if !state.ended.isEmpty { ended += Self.takeEnded(&state, local: entry.event != nil) }
             }
             ringIfSchedulesChanged(&state)
             return ended
