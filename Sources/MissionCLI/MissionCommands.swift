@@ -29,6 +29,8 @@ public enum MissionCommands {
                         .value("--grace-seconds", "S", "On SIGINT/SIGTERM, how long running missions may finish (default 10)."),
                         .value("--max-connections", "N", "Connections open at once; more get 503 (default 1024)."),
                         .value("--max-queued", "N", "Missions waiting to run at once; new ones past it get 503 queue_full (default \(ExecutionQueue.defaultCapacity))."),
+                        .value("--callback-secret", "S", "Key of the HMAC-SHA256 signature of mission callbacks (default $MISSION_CALLBACK_SECRET; none: callback_url is refused)."),
+                        .value("--allow-callback-host", "HOST", "A host that callback_url may name; others are refused.", repeatable: true),
                         .value("--max-per-key", "N", "Missions of one concurrency_key running at once (default \(ExecutionQueue.defaultMaxPerKey))."),
                         .value("--event-loops", "N", "Poll threads that also run their connections (default: one per core; 0: the shared pool runs them)."),
                         .value("--max-body-bytes", "N", "Largest request body (default 1048576; larger: 413)."),

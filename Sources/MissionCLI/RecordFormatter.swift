@@ -48,6 +48,8 @@ enum RecordFormatter {
             return "\(prefix) \(id) progress \(progress.phase): \(progress.message.oneLine())"
         case .artifact(let artifact):
             return "\(prefix) \(id) artifact \(artifact.kind) \(artifact.uri)"
+        case .callback(let attempt):
+            return "\(prefix) \(id) \(attempt.summary) \(attempt.url)"
         case .other(let type, let message):
             return "\(prefix) \(id) \(type) \((message ?? "").oneLine())"
         }

@@ -4,6 +4,9 @@
 attempts, idle floods). Waiting for a mission's status is done by Python `websockets` on /ws, the
 way a client is told of a change. Runs the real binary: http_suite.py path/to/mission
 Exits non-zero on the first failed check; prints one line per check."""
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import re
@@ -14,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import requests
@@ -202,7 +206,7 @@ def mission_control_checks():
     """CONTRACT §9 with curl and requests: a delay, an approval, a pause of one mission and of
     the whole queue (kept across a restart), and a rerun."""
     kept = tempfile.mkdtemp(prefix="mission-control-")
-    server = Server("--token", "op-secret", data=kept + "/data")
+    server = Server("--token", "op-secret", "--callback-secret", "cb-secret", "--allow-callback-host", "127.0.0.1", data=kept + "/data")
     base = server.url
     auth = {"Authorization": "Bearer op-secret"}
     started = time.time()
@@ -213,6 +217,35 @@ def mission_control_checks():
     check("a delayed mission waits, saying why (waiting_for run_at)", board["waiting_for"] == "run_at" or time.time() - started > 1, board)
     board = wait_terminal(base, delayed)
     check("it runs once its run_at has come", board["status"] == "completed" and board["start_time"] >= board["run_at"], board)
+
+    # A callback, received by Python's own HTTP server and checked with Python's own HMAC.
+    got = []
+    arrived = threading.Event()
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append((self.headers.get("X-Mission-Signature"), self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, *args):
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    called = requests.post(f"{base}/api/missions", headers=auth, json={"objective": {"type": "echo", "description": "call me back"},
+                                                                     "callback_url": f"http://127.0.0.1:{hook.server_port}/done"}).json()["mission_id"]
+    check("the callback arrives when the mission ends", arrived.wait(20))
+    signature, payload = got[0]
+    expected = "sha256=" + hmac.new(b"cb-secret", payload, hashlib.sha256).hexdigest()
+    check("its X-Mission-Signature is the HMAC-SHA256 of the body (checked with Python's hmac)", signature == expected, (signature, expected))
+    sent = json.loads(payload)
+    check("its body names the mission, its status and its whiteboard", sent["mission_id"] == called and sent["status"] == "completed"
+          and sent["whiteboard"]["execution_result"]["final_answer"] == "call me back", sent)
+    hook.shutdown()
+    refused = requests.post(f"{base}/api/missions", headers=auth, json={"objective": {"type": "echo", "description": "x"}, "callback_url": "http://example.com/x"})
+    check("a callback_url to a host not allowed is 400", refused.status_code == 400 and "not allowed" in refused.json()["error"]["message"], refused.text)
 
     gated = requests.post(f"{base}/api/missions", json={"objective": {"type": "echo", "description": "ask first"}, "requires_approval": True},
                           headers=auth).json()["mission_id"]

@@ -36,6 +36,10 @@ enum ServeCommand {
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.runtime.maxPerKey = try parsed.int("--max-per-key", in: 1...10_000) ?? options.runtime.maxPerKey
+        if let secret = parsed.value("--callback-secret") ?? context.environment["MISSION_CALLBACK_SECRET"], !secret.isEmpty {
+            options.runtime.callbacks.secret = Array(secret.utf8)
+        }
+        options.runtime.callbacks.allowedHosts = Set(parsed.all("--allow-callback-host").map { $0.lowercased() })
         options.report = { Console.err("mission serve: \($0)") }
         if let url = try context.namedStore() {
             options.runtime.store = url

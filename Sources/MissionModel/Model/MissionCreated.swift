@@ -22,11 +22,13 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
     public var scheduleID: String?
     /// Missions with one key run at most `--max-per-key` at once, and keys take turns.
     public var concurrencyKey: String?
+    /// Told when the mission ends (CONTRACT §9).
+    public var callbackURL: String?
 
     public init(objective: Objective, constraints: Constraints, priority: Int = defaultPriority,
                 source: MissionSource, idempotencyKey: String? = nil, requestFingerprint: String? = nil,
                 intent: IntentSummary? = nil, runAt: Timestamp? = nil, requiresApproval: Bool = false, parentID: String? = nil,
-                after: [String] = [], scheduleID: String? = nil, concurrencyKey: String? = nil) {
+                after: [String] = [], scheduleID: String? = nil, concurrencyKey: String? = nil, callbackURL: String? = nil) {
         self.objective = objective
         self.constraints = constraints
         self.priority = priority
@@ -37,6 +39,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         self.after = after
         self.scheduleID = scheduleID
         self.concurrencyKey = concurrencyKey
+        self.callbackURL = callbackURL
         self.dedupKey = DedupKey.make(objective: objective, constraints: constraints, runAt: runAt, after: after)
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint
@@ -55,6 +58,7 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         after = try json.stringArray("after")
         scheduleID = try json.optionalString("schedule_id")
         concurrencyKey = try json.optionalString("concurrency_key")
+        callbackURL = try json.optionalString("callback_url")
         dedupKey = try json.optionalString("dedup_key") ?? DedupKey.make(objective: self.objective, constraints: constraints, runAt: runAt, after: after)
         idempotencyKey = try json.optionalString("idempotency_key")
         requestFingerprint = try json.optionalString("request_fingerprint")
@@ -76,5 +80,6 @@ public struct MissionCreated: Sendable, Hashable, JSONMembers {
         sink.member("after", ifPresent: after.isEmpty ? nil : .strings(after))
         sink.member("schedule_id", ifPresent: scheduleID.map(JSONValue.string))
         sink.member("concurrency_key", ifPresent: concurrencyKey.map(JSONValue.string))
+        sink.member("callback_url", ifPresent: callbackURL.map(JSONValue.string))
     }
 }

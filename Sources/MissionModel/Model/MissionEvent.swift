@@ -10,6 +10,8 @@ public struct MissionEvent: Sendable, Hashable, JSONMembers {
         case status(StatusUpdate)
         case progress(MissionProgress)
         case artifact(Artifact)
+        /// A try to call the mission's `callback_url` back (CONTRACT §9).
+        case callback(CallbackAttempt)
         /// An event type this version does not know; it still counts and shows in the timeline.
         case other(eventType: String, message: String?)
     }
@@ -27,6 +29,7 @@ public struct MissionEvent: Sendable, Hashable, JSONMembers {
         case .status: return "mission_status_update"
         case .progress: return "mission_progress"
         case .artifact: return "mission_artifact"
+        case .callback: return "mission_callback"
         case .other(let eventType, _): return eventType
         }
     }
@@ -43,6 +46,7 @@ public struct MissionEvent: Sendable, Hashable, JSONMembers {
         case "mission_status_update": body = .status(try StatusUpdate(json: record))
         case "mission_progress": body = .progress(try MissionProgress(json: record))
         case "mission_artifact": body = .artifact(try Artifact(json: record))
+        case "mission_callback": body = .callback(try CallbackAttempt(json: record))
         default: body = .other(eventType: eventType, message: try record.optionalString("message"))
         }
     }
@@ -60,6 +64,7 @@ public struct MissionEvent: Sendable, Hashable, JSONMembers {
         case .status(let update): update.members(into: &sink)
         case .progress(let progress): progress.members(into: &sink)
         case .artifact(let artifact): artifact.members(into: &sink)
+        case .callback(let attempt): attempt.members(into: &sink)
         case .other(_, let message): sink.member("message", ifPresent: message.map(JSONValue.string))
         }
     }

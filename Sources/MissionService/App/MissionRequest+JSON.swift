@@ -28,5 +28,6 @@ extension MissionRequest {
         let after = try body.stringArray("after")
         self.after = after.count > 1 ? after.uniqued() : after
         concurrencyKey = try body.optionalString("concurrency_key")
+        callbackURL = try body.optionalString("callback_url")
     }
 }

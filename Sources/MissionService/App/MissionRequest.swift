@@ -28,6 +28,8 @@ public struct MissionRequest: Sendable, Hashable {
     public var scheduleID: String?
     /// Its group for `--max-per-key` and fair share (at most `maxConcurrencyKeyBytes`).
     public var concurrencyKey: String?
+    /// Told when it ends (checked against the server's `CallbackSettings`).
+    public var callbackURL: String?
     /// How the request asked for its time (`run_at=…` or `delay_seconds=…`), as sent: part of
     /// its `Idempotency-Key` fingerprint, so that a repeat of a delay is the same request.
     public var timing: String?

@@ -17,6 +17,8 @@ public final class MissionRuntime: Sendable {
         public var maxQueued = ExecutionQueue.defaultCapacity
         /// Missions of one `concurrency_key` that may run at once (`--max-per-key`, CONTRACT §9).
         public var maxPerKey = ExecutionQueue.defaultMaxPerKey
+        /// How missions' `callback_url`s are called (CONTRACT §9).
+        public var callbacks = CallbackSettings()
         /// The PostgreSQL store shared by the nodes of a cluster (CONTRACT §8); nil: the
         /// embedded store in `dataDirectory`. Opened by `MissionRuntime.open`.
         public var store: String?
@@ -39,6 +41,8 @@ public final class MissionRuntime: Sendable {
     public let openReport: OpenReport
     /// Missions of one `concurrency_key` that may run at once.
     public let maxPerKey: Int
+    /// Sends the callbacks of missions that end here; run by the server.
+    let callbacks: CallbackSender
     /// The PostgreSQL store in cluster mode, with any password hidden; nil for the embedded one.
     public let clusterStore: String?
     /// The embedded store's hold on its data directory (nil in cluster mode).
@@ -143,7 +147,12 @@ public final class MissionRuntime: Sendable {
         queue = ExecutionQueue(capacity: options.maxQueued, paused: store.board.queuePaused, maxPerKey: options.maxPerKey)
         maxPerKey = options.maxPerKey
         tools = options.tools
-        executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: options.executor, leases: leases)
+        let callbacks = CallbackSender(store: store, settings: options.callbacks, report: report)
+        self.callbacks = callbacks
+        var executorConfiguration = options.executor
+        // A mission with a callback that ended here is told of by this process (CONTRACT §9).
+        executorConfiguration.onEnding = { ending in if ending.local { callbacks.send(ending.missionID) } }
+        executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: executorConfiguration, leases: leases)
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
                                 tornLines: torn, checkpoint: note)
     }
@@ -160,6 +169,7 @@ public final class MissionRuntime: Sendable {
     /// as soon as the records are synced; never waits for execution.
     public func submit(_ request: MissionRequest, now: Timestamp = .now()) async throws -> Submission {
         try request.validate(tools: tools)
+        if let url = request.callbackURL { try callbacks.settings.check(url) }
         if !request.after.isEmpty {
             let known = store.board.statuses(of: request.after)
             if let unknown = request.after.first(where: { known[$0] == nil }) {
@@ -171,7 +181,8 @@ public final class MissionRuntime: Sendable {
                                      source: request.source, idempotencyKey: request.idempotencyKey,
                                      requestFingerprint: request.requestFingerprint, intent: request.intent,
                                      runAt: request.runAt, requiresApproval: request.requiresApproval, parentID: request.parentID,
-                                     after: request.after, scheduleID: request.scheduleID, concurrencyKey: request.concurrencyKey)
+                                     after: request.after, scheduleID: request.scheduleID, concurrencyKey: request.concurrencyKey,
+                                     callbackURL: request.callbackURL)
         var id: String
         var board: Whiteboard
         submitting: while true {

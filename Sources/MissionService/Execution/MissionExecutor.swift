@@ -23,6 +23,9 @@ public actor MissionExecutor {
         public var now: @Sendable () -> Timestamp = { Timestamp.now() }
         /// Where operational messages go (the CLI and server send them to stderr).
         public var report: @Sendable (String) -> Void = { _ in }
+        /// Told of each ending of a mission with dependents or a callback (after the dependents
+        /// are settled).
+        public var onEnding: @Sendable (MissionBoard.Ending) -> Void = { _ in }
 
         public init() {}
     }
@@ -79,7 +82,10 @@ public actor MissionExecutor {
                 for await id in self.wokenMissions { await self.reconsider(id) }
             }
             group.addTask {
-                for await ending in self.store.board.endings { await self.settleDependents(of: ending) }
+                for await ending in self.store.board.endings {
+                    await self.settleDependents(of: ending)
+                    self.configuration.onEnding(ending)
+                }
             }
             for await retry in retries {
                 group.addTask {

@@ -122,6 +122,7 @@ public final class MissionServer: Sendable {
             group.addTask { await self.feed.run() }
             if let duties = runtime.clusterDuties() { group.addTask { await duties.run() } }
             group.addTask { await ScheduleRunner(runtime: self.runtime, report: report).run() }
+            group.addTask { await self.runtime.callbacks.run() }
             group.addTask {
                 do {
                     try await self.http.run()

@@ -67,6 +67,7 @@ extension Whiteboard {
         after.forEach { w.string($0) }
         w.optional(scheduleID) { $0.string($1) }
         w.optional(concurrencyKey) { $0.string($1) }
+        w.optional(callbackURL) { $0.string($1) }
     }
 
     init(from r: inout BinaryReader) throws {
@@ -138,6 +139,7 @@ extension Whiteboard {
         for _ in 0..<min(try r.unsigned(), 10_000) { after.append(try r.string()) }
         scheduleID = try r.optional { try $0.string() }
         concurrencyKey = try r.optional { try $0.string() }
+        callbackURL = try r.optional { try $0.string() }
     }
 }
 

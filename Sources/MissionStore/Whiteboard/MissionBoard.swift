@@ -56,8 +56,9 @@ public final class MissionBoard: Sendable {
 
     let state = Locked(State())
 
-    /// A mission that others come `after` ended (CONTRACT §9); `local`: by a record appended in
-    /// this process (a cluster's other nodes leave what follows from it to this one).
+    /// A mission that others come `after`, or that has a `callback_url`, ended (CONTRACT §9);
+    /// `local`: by a record appended in this process (a cluster's other nodes leave what
+    /// follows from it to this one).
     public struct Ending: Sendable {
         public var missionID: String
         public var local: Bool
@@ -216,7 +217,8 @@ public final class MissionBoard: Sendable {
             state.activeByKey[key, default: 0] += wasActive ? -1 : 1
             if state.activeByKey[key] == 0 { state.activeByKey[key] = nil }
         }
-        if !state.dependents.isEmpty, !wasTerminal, slot.board.status.isTerminal, state.dependents[event.missionID] != nil {
+        if !wasTerminal, slot.board.status.isTerminal,
+           slot.board.callbackURL != nil || !state.dependents.isEmpty && state.dependents[event.missionID] != nil {
             state.ended.append(Ending(missionID: event.missionID, local: false))
         }
         if case .created(let created) = event.body {

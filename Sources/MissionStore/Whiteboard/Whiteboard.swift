@@ -71,6 +71,8 @@ public struct Whiteboard: Sendable, Hashable {
     public var scheduleID: String?
     /// Its group for `--max-per-key` and fair share.
     public var concurrencyKey: String?
+    /// Told when it ends.
+    public var callbackURL: String?
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.

@@ -22,6 +22,7 @@ public enum WhiteboardReducer {
             board.after = created.after
             board.scheduleID = created.scheduleID
             board.concurrencyKey = created.concurrencyKey
+            board.callbackURL = created.callbackURL
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status
@@ -38,6 +39,8 @@ public enum WhiteboardReducer {
             entry.labelKind = .kind
             entry.label = artifact.kind
             entry.message = artifact.uri
+        case .callback(let attempt):
+            entry.message = attempt.summary
         case .other(_, let message):
             entry.message = message ?? ""
         }
