@@ -66,5 +66,22 @@ import Testing
         #expect(daily.previous(atOrBefore: Self.at("2027-03-01T08:00:00Z"), notBefore: Self.at("2026-01-01T00:00:00Z"))?.formatted
                 == "2027-02-28T09:00:00.000Z")
         #expect(daily.text == "0 9 * * *")
+        // Yearly, two years of it: the last time is this year's, not the first one's.
+        let yearly = try CronExpression(parsing: "0 0 1 1 *")
+        #expect(yearly.previous(atOrBefore: Self.at("2026-12-07T10:00:00Z"), notBefore: Self.at("2024-09-01T00:00:00Z"))?.formatted
+                == "2026-01-01T00:00:00.000Z")
+        #expect(yearly.previous(atOrBefore: Self.at("2026-12-07T10:00:00Z"), notBefore: Self.at("2026-01-01T00:00:01Z")) == nil)
+        // Against a walk with `next`: the same answer for many expressions and moments.
+        for text in ["*/7 3-5 * * *", "15 */2 * * MON", "0 0 13 * 5", "30 23 L * *".replacingOccurrences(of: "L", with: "28-31")] {
+            let cron = try CronExpression(parsing: text)
+            for hours in stride(from: 0, to: 24 * 40, by: 17) {
+                let moment = Timestamp(millisecondsSinceEpoch: Self.at("2026-11-01T00:00:00Z").millisecondsSinceEpoch + Int64(hours) * 3_600_000 + 123)
+                let floor = Self.at("2026-10-01T00:00:00Z")
+                var walked: Timestamp?
+                var cursor = Timestamp(millisecondsSinceEpoch: floor.millisecondsSinceEpoch - 1)
+                while let fire = cron.next(after: cursor), fire <= moment { walked = fire; cursor = fire }
+                #expect(cron.previous(atOrBefore: moment, notBefore: floor) == walked, "\(text) at \(moment)")
+            }
+        }
     }
 }

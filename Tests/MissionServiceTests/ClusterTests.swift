@@ -365,8 +365,9 @@ import Testing
     @Test func two_nodes_catching_up_on_a_schedule_make_one_mission() async throws {
         try await TestPostgres.with { server in
             #expect(try await ChildProcess.run(["migrate", "--store", server.url]).status == 0)
-            let hourAgo = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 3_600_000)
-            let record = #"{"seq":1,"timestamp":"\#(hourAgo)","event_type":"schedule_created","schedule_id":"sc-shared","cron":"*/5 * * * *","mission":{"objective":{"type":"echo","description":"tick"}}}"#
+            // Yearly: its last missed time cannot change while the nodes start.
+            let longAgo = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 800 * 86_400_000)
+            let record = #"{"seq":1,"timestamp":"\#(longAgo)","event_type":"schedule_created","schedule_id":"sc-shared","cron":"0 0 1 1 *","mission":{"objective":{"type":"echo","description":"tick"}}}"#
             _ = try await server.psql("INSERT INTO mission_log (seq, mission_id, line) VALUES (1, NULL, '\(record)'); UPDATE log_head SET last_seq = 1 WHERE log = 'missions'")
             async let first = Node(server.url, arguments: ["--node-id", "A"])
             async let second = Node(server.url, arguments: ["--node-id", "B"])

@@ -130,21 +130,36 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// The last time at or before `time` at which this fired, no earlier than `notBefore`.
+    /// The last time at or before `time` at which this fired, no earlier than `notBefore`:
+    /// the same search as `next`, backwards.
     public func previous(atOrBefore time: Timestamp, notBefore: Timestamp) -> Timestamp? {
-        // Forward from the lower bound: schedules are minutes apart, and a catch-up asks this
-        // once per start.
-        var found: Timestamp?
-        var cursor = Timestamp(millisecondsSinceEpoch: notBefore.millisecondsSinceEpoch - 1)
-        while let fire = next(after: cursor), fire <= time {
-            found = fire
-            cursor = fire
-            // Past a day of fires, jump close to `time` rather than walk every minute.
-            if time.milliseconds(since: fire) > 86_400_000 {
-                cursor = Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch - 86_400_000)
+        let minuteMillis: Int64 = 60_000
+        var minute = time.millisecondsSinceEpoch.floorDiv(minuteMillis)
+        let firstMinute = (notBefore.millisecondsSinceEpoch + minuteMillis - 1).floorDiv(minuteMillis)
+        var day = minute.floorDiv(1440)
+        let lastDay = max(firstMinute.floorDiv(1440), day - 8 * 366)
+        while day >= lastDay {
+            let (_, month, dayOfMonth) = Timestamp.civil(fromDays: day)
+            let weekday = Int((day % 7 + 7 + 4) % 7)
+            if months & (1 << month) != 0 && dayMatches(dayOfMonth: Int(dayOfMonth), weekday: weekday) {
+                var minuteOfDay = Int(minute - day * 1440)
+                while minuteOfDay >= 0 {
+                    let (hour, minuteOfHour) = (minuteOfDay / 60, minuteOfDay % 60)
+                    if hours & (1 << hour) == 0 {
+                        minuteOfDay = hour * 60 - 1
+                        continue
+                    }
+                    if minutes & (1 << minuteOfHour) != 0 {
+                        let found = day * 1440 + Int64(minuteOfDay)
+                        return found >= firstMinute ? Timestamp(millisecondsSinceEpoch: found * minuteMillis) : nil
+                    }
+                    minuteOfDay -= 1
+                }
             }
+            day -= 1
+            minute = day * 1440 + 1439
         }
-        return found
+        return nil
     }
 
     private func dayMatches(dayOfMonth: Int, weekday: Int) -> Bool {

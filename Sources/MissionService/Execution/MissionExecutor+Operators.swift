@@ -54,10 +54,12 @@ extension MissionExecutor {
         guard let after = store.whiteboard(id) else { return .notFound }
         let took: Bool
         switch action {
-        case .approve: took = after.approved && after.status == .queued
+        // An approved or resumed mission may have started (even ended) by now: that is the
+        // point. The flags say whether the record took.
+        case .approve: took = after.approved
         case .reject: took = after.status == .cancelled
-        case .pause: took = after.paused && after.status == .queued
-        case .resume: took = !after.paused && after.status == .queued
+        case .pause: took = after.paused
+        case .resume: took = !after.paused
         }
         return took ? .done(after) : .conflict("mission \(id) changed before the \(action.rawValue) took effect: it is \(after.status.rawValue) now")
     }

@@ -56,23 +56,76 @@ public struct Whiteboard: Sendable, Hashable {
     public var idempotencyKey: String?
     public var updatedAt: Timestamp?
     // Mission control (CONTRACT §9), folded from `mission_created` and the operators' updates.
+    // Most missions use none of it: the fields live in a box that plain missions do not have,
+    // so that copying a whiteboard (as every read does) costs what it did before them.
+    private var control: ControlBox?
+
     /// Not started before this time.
-    public var runAt: Timestamp?
-    public var requiresApproval = false
+    public var runAt: Timestamp? {
+        get { control?.fields.runAt }
+        set { updateControl { $0.runAt = newValue } }
+    }
+    public var requiresApproval: Bool {
+        get { control?.fields.requiresApproval ?? false }
+        set { updateControl { $0.requiresApproval = newValue } }
+    }
     /// An operator approved it (`queued`, reason `approved`).
-    public var approved = false
+    public var approved: Bool {
+        get { control?.fields.approved ?? false }
+        set { updateControl { $0.approved = newValue } }
+    }
     /// An operator paused it and has not resumed it.
-    public var paused = false
+    public var paused: Bool {
+        get { control?.fields.paused ?? false }
+        set { updateControl { $0.paused = newValue } }
+    }
     /// The mission this one reruns.
-    public var parentID: String?
+    public var parentID: String? {
+        get { control?.fields.parentID }
+        set { updateControl { $0.parentID = newValue } }
+    }
     /// Missions that must complete before this one starts.
-    public var after: [String] = []
+    public var after: [String] {
+        get { control?.fields.after ?? [] }
+        set { updateControl { $0.after = newValue } }
+    }
     /// The schedule that created it.
-    public var scheduleID: String?
+    public var scheduleID: String? {
+        get { control?.fields.scheduleID }
+        set { updateControl { $0.scheduleID = newValue } }
+    }
     /// Its group for `--max-per-key` and fair share.
-    public var concurrencyKey: String?
+    public var concurrencyKey: String? {
+        get { control?.fields.concurrencyKey }
+        set { updateControl { $0.concurrencyKey = newValue } }
+    }
     /// Told when it ends.
-    public var callbackURL: String?
+    public var callbackURL: String? {
+        get { control?.fields.callbackURL }
+        set { updateControl { $0.callbackURL = newValue } }
+    }
+
+    /// The mission-control fields `created` gives, in one step (none for a plain mission).
+    mutating func adoptControl(of created: MissionCreated) {
+        let fields = ControlFields(runAt: created.runAt, requiresApproval: created.requiresApproval, parentID: created.parentID,
+                                   after: created.after, scheduleID: created.scheduleID, concurrencyKey: created.concurrencyKey,
+                                   callbackURL: created.callbackURL)
+        control = fields == ControlFields() ? nil : ControlBox(fields)
+    }
+
+    /// Changes the mission-control fields: the box is made on the first value that is not the
+    /// default, and copied before a change when another whiteboard shares it.
+    private mutating func updateControl(_ change: (inout ControlFields) -> Void) {
+        var fields = control?.fields ?? ControlFields()
+        change(&fields)
+        if fields == ControlFields() {
+            control = nil
+        } else if control != nil, isKnownUniquelyReferenced(&control!) {
+            control!.fields = fields
+        } else {
+            control = ControlBox(fields)
+        }
+    }
     /// Whether any status update has been folded (creation alone is an implicit `queued`).
     public var hasStatusUpdate = false
     /// Status updates that broke the legal paths; `mission verify` reports them.
@@ -112,4 +165,30 @@ public struct Whiteboard: Sendable, Hashable {
     public func failedDependency(status: (String) -> MissionStatus?) -> String? {
         after.first { status($0).map { $0.isTerminal && $0 != .completed } ?? false }
     }
+}
+
+/// A whiteboard's mission-control fields (CONTRACT §9).
+struct ControlFields: Sendable, Hashable {
+    var runAt: Timestamp?
+    var requiresApproval = false
+    var approved = false
+    var paused = false
+    var parentID: String?
+    var after: [String] = []
+    var scheduleID: String?
+    var concurrencyKey: String?
+    var callbackURL: String?
+}
+
+/// `ControlFields` behind a reference; compared and hashed by value.
+final class ControlBox: @unchecked Sendable, Hashable {
+    // `@unchecked`: changed only through `Whiteboard.updateControl`, when uniquely referenced.
+    var fields: ControlFields
+
+    init(_ fields: ControlFields) {
+        self.fields = fields
+    }
+
+    static func == (a: ControlBox, b: ControlBox) -> Bool { a.fields == b.fields }
+    func hash(into hasher: inout Hasher) { hasher.combine(fields) }
 }

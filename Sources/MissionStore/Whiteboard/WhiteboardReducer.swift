@@ -16,13 +16,7 @@ public enum WhiteboardReducer {
             board.source = created.source
             board.dedupKey = created.dedupKey
             board.idempotencyKey = created.idempotencyKey
-            board.runAt = created.runAt
-            board.requiresApproval = created.requiresApproval
-            board.parentID = created.parentID
-            board.after = created.after
-            board.scheduleID = created.scheduleID
-            board.concurrencyKey = created.concurrencyKey
-            board.callbackURL = created.callbackURL
+            board.adoptControl(of: created)
             entry.message = created.objective.description
         case .status(let update):
             entry.labelKind = .status
