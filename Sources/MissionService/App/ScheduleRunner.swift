@@ -31,12 +31,14 @@ struct ScheduleRunner: Sendable {
         }
         await withDiscardingTaskGroup { group in
             group.addTask {
-                // New schedules are armed from now; deleted ones are dropped when their time comes.
+                // New schedules are armed from their creation, so that a first time that passed
+                // before this task got to them still makes its mission; deleted ones are dropped
+                // when their time comes.
                 for await _ in board.scheduleChanges {
                     let live = board.schedules
                     armed.withLock { armed in armed = armed.filter { id, _ in live.contains { $0.scheduleID == id } } }
                     for schedule in live where armed.withLock({ $0[schedule.scheduleID] == nil }) {
-                        arm(schedule, after: max(now(), schedule.createdAt), input: dueInput)
+                        arm(schedule, after: schedule.createdAt, input: dueInput)
                     }
                 }
             }

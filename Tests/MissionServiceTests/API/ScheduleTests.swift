@@ -27,10 +27,13 @@ import Testing
 
     @Test func a_schedule_makes_its_mission_at_its_time_and_none_once_deleted() async throws {
         // The server's clock is pinned, at its first reading after `pin()` (the schedule's
-        // creation), to 1.5 s before a whole minute: however long the machine took to get here.
+        // creation), to 5 ms before a whole minute, however long the machine took to get here;
+        // at its next reading it has jumped a second on. So the first time has passed when the
+        // runner arms the new schedule, which must still make its mission (it arms from the
+        // creation, not from when it got to it).
         let clock = PinnedClock()
         let live = try LiveServer { $0.runtime.executor.now = { clock.now() } }
-        clock.pin(before: 1500)
+        clock.pin(before: 5, thenJump: 1000)
         let created = try await live.request("POST", "/api/schedules", body: #"{"cron": "* * * * *", "mission": {"objective": {"type": "echo", "description": "each minute"}, "priority": 3}}"#)
         #expect(created.status == 201, "\(created.text)")
         let id = try #require(created.json["schedule_id"]?.stringValue)
@@ -103,21 +106,25 @@ import Testing
 }
 
 /// A clock behind the real one by an offset chosen at its first reading after `pin`: then it
-/// reads `millisecondsBefore` short of a whole minute.
+/// reads `millisecondsBefore` short of a whole minute; from its next reading on, `jump` later.
 final class PinnedClock: Sendable {
-    private let state = Locked<(offset: Int64, pinned: Int64?)>((0, nil))
+    private let state = Locked<(offset: Int64, pinned: (before: Int64, jump: Int64)?, jump: Int64)>((0, nil, 0))
 
-    func pin(before millisecondsBefore: Int64) {
-        state.withLock { $0.pinned = millisecondsBefore }
+    func pin(before millisecondsBefore: Int64, thenJump jump: Int64 = 0) {
+        state.withLock { $0.pinned = (millisecondsBefore, jump) }
     }
 
     func now() -> Timestamp {
         let real = Timestamp.now().millisecondsSinceEpoch
         let offset = state.withLock { state -> Int64 in
-            if let before = state.pinned {
-                state.offset = (real + before) % 60_000
+            if let pinned = state.pinned {
+                state.offset = (real + pinned.before) % 60_000
                 state.pinned = nil
+                state.jump = pinned.jump
+                return state.offset
             }
+            state.offset -= state.jump
+            state.jump = 0
             return state.offset
         }
         return Timestamp(millisecondsSinceEpoch: real - offset)
