@@ -3,7 +3,7 @@ import MissionStore
 import Foundation
 import MissionService
 
-// mission-bench [all|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake|execution|disk-sync] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|control|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake|execution|disk-sync] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -26,6 +26,16 @@ if what == "generate" {
 }
 
 func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
+
+if what == "control" {
+    // Issue 23: delayed missions against their run_at, and a lone key behind a burst (with FIFO beside it).
+    let missions = Int(option("--missions") ?? "") ?? (quick ? 10_000 : 100_000)
+    try await ControlBenchmark.delayed(directory: directory, missions: missions, spread: .seconds(10))
+    let burst = quick ? 1_000 : 10_000
+    try await ControlBenchmark.fairness(directory: directory, burst: burst, keyed: true)
+    try await ControlBenchmark.fairness(directory: directory, burst: burst, keyed: false)
+    finish()
+}
 
 if what == "e2e" || what == "e2e-reference" {
     // For scripts/bench: `e2e` against a server it started, `e2e-reference` in this process.
