@@ -156,7 +156,7 @@ import Testing
         await live.server.runtime.queue.resumeAll()
         // Past its run_at it still waits: the pause comes first.
         let runAt = try #require(live.server.runtime.store.whiteboard(id)?.runAt)
-        while Timestamp.now() <= runAt { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(max(0, runAt.milliseconds(since: Timestamp.now())) + 20))
         let witness = try await Self.created(live, Self.echo("after the pause"))
         #expect(await live.server.runtime.store.waitUntilTerminal(witness, after: 0, limit: hangLimit)?.status == .completed)
         #expect(live.server.runtime.store.whiteboard(id)?.status == .queued)
