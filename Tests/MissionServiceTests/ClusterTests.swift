@@ -345,7 +345,8 @@ import Testing
             let approvedEnd = try #require(try await board(b, approval)["end_time"]?.stringValue)
             #expect(try #require(try await board(b, dependent)["start_time"]?.stringValue) >= approvedEnd)
             // Past its run_at, the paused one still waits, on both nodes.
-            try await Task.sleep(for: .milliseconds(700))
+            let runAt = try #require(try await board(a, delayed)["run_at"]?.stringValue.flatMap(Timestamp.init(parsing:)))
+            try await Task.sleep(for: .milliseconds(max(0, runAt.milliseconds(since: Timestamp.now())) + 200))
             for node in [a, b] { #expect(try await board(node, delayed)["waiting_for"] == .string("paused")) }
             #expect(try await b.curl("/api/missions/\(delayed)/resume", post: "{}").status == 200)
             #expect(try await eventually { try await board(a, delayed)["status"] == .string("completed") })

@@ -39,8 +39,6 @@ public final class MissionRuntime: Sendable {
     public let executor: MissionExecutor
     public let tools: ToolRegistry
     public let openReport: OpenReport
-    /// Missions of one `concurrency_key` that may run at once.
-    public let maxPerKey: Int
     /// Sends the callbacks of missions that end here; run by the server.
     let callbacks: CallbackSender
     /// The PostgreSQL store in cluster mode, with any password hidden; nil for the embedded one.
@@ -145,7 +143,6 @@ public final class MissionRuntime: Sendable {
         signals.log.reportStorage(to: report)
         // A pause of the whole queue that the log records holds across the restart.
         queue = ExecutionQueue(capacity: options.maxQueued, paused: store.board.queuePaused, maxPerKey: options.maxPerKey)
-        maxPerKey = options.maxPerKey
         tools = options.tools
         let callbacks = CallbackSender(store: store, settings: options.callbacks, report: report)
         self.callbacks = callbacks
@@ -255,14 +252,14 @@ public final class MissionRuntime: Sendable {
         let statuses = board.after.isEmpty ? [:] : store.board.statuses(of: board.after)
         if let reason = board.waitingFor(now: .now(), status: { statuses[$0] }) { return reason }
         // Last in the contract's order: its key has all the missions running that it may.
-        if let key = board.concurrencyKey, store.board.activeCount(key) >= maxPerKey { return "concurrency" }
+        if let key = board.concurrencyKey, store.board.activeCount(key) >= queue.maxPerKey { return "concurrency" }
         return nil
     }
 
     /// Pauses or resumes the whole queue (CONTRACT §9): recorded first, so that it holds
     /// across restarts and nodes; running missions go on.
     public func setQueuePaused(_ paused: Bool) async throws {
-        try await store.recordQueue(paused: paused, at: .now())
+        try await store.record(QueueRecord.record(paused: paused, at: .now()))
         if paused { await queue.pauseAll() } else { await queue.resumeAll() }
     }
 

@@ -56,12 +56,8 @@ public final class MissionStore: Sendable {
         return ticket
     }
 
-    /// Records that the whole queue is paused or resumed (CONTRACT §9); durable on return.
-    public func recordQueue(paused: Bool, at timestamp: Timestamp) async throws {
-        _ = try await log.append([QueueRecord.record(paused: paused, at: timestamp)])
-    }
-
-    /// Records a schedule's creation or deletion (CONTRACT §9); durable on return.
+    /// Appends a record that concerns no mission (the queue's or a schedule's, CONTRACT §9);
+    /// durable on return.
     public func record(_ record: LogRecord) async throws {
         _ = try await log.append([record])
     }

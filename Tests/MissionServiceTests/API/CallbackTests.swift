@@ -50,13 +50,8 @@ import Testing
     }
 
     /// Waits (within `hangLimit`) until the mission's callback records satisfy `check`.
-    static func eventually(_ live: LiveServer, _ id: String, _ check: ([CallbackAttempt]) -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + hangLimit
-        while ContinuousClock.now < deadline {
-            if check(try await callbacks(live, id)) { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
+    static func eventually(_ live: LiveServer, _ id: String, _ check: @escaping ([CallbackAttempt]) -> Bool) async throws -> Bool {
+        try await live.untilCommitted { check(try await callbacks(live, id)) }
     }
 
     @Test func an_ended_mission_is_posted_signed_after_a_retry_and_every_try_is_a_record() async throws {

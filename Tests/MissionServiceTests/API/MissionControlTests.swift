@@ -252,7 +252,7 @@ import Testing
         let live = try LiveServer { $0.runtime.tools = tools; $0.runtime.executor.workers = 4 }
         // Running until cancelled, however slow the machine is.
         let slow = try await Self.created(live, #"{"objective": {"type": "command", "description": "sleep 30"}, "concurrency_key": "K"}"#)
-        #expect(try await ScheduleTests.eventually { live.server.runtime.store.whiteboard(slow)?.status == .active })
+        #expect(await live.untilCommitted { live.server.runtime.store.whiteboard(slow)?.status == .active })
         let next = try await Self.created(live, Self.echo("after the slow one", #""concurrency_key": "K""#))
         let other = try await Self.created(live, Self.echo("another key", #""concurrency_key": "L""#))
         #expect(await live.server.runtime.store.waitUntilTerminal(other, after: 0, limit: hangLimit)?.status == .completed)

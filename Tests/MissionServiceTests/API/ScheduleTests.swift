@@ -15,16 +15,6 @@ import Testing
         live.server.runtime.store.board.all().filter { $0.scheduleID != nil }
     }
 
-    /// Waits (within `hangLimit`) until `check` holds; the runner works on its own time.
-    static func eventually(_ check: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + hangLimit
-        while ContinuousClock.now < deadline {
-            if check() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
     @Test func a_schedule_makes_its_mission_at_its_time_and_none_once_deleted() async throws {
         // The server's clock is pinned, at its first reading after `pin()` (the schedule's
         // creation), to 5 ms before a whole minute, however long the machine took to get here;
@@ -40,7 +30,7 @@ import Testing
         let next = try #require(created.json["next_run_at"]?.stringValue.flatMap(Timestamp.init(parsing:)))
         #expect(next.millisecondsSinceEpoch % 60_000 == 0)
         #expect(created.header("location") == "/api/schedules/\(id)")
-        #expect(try await Self.eventually { Self.scheduled(live).contains { $0.status == .completed } })
+        #expect(await live.untilCommitted { Self.scheduled(live).contains { $0.status == .completed } })
         let mission = try #require(Self.scheduled(live).first)
         #expect(mission.scheduleID == id && mission.runAt == next && mission.priority == 3 && mission.source?.channel == "schedule")
         #expect(try await live.request("GET", "/api/whiteboard/\(mission.missionID)").json["schedule_id"] == .string(id))
@@ -62,7 +52,7 @@ import Testing
         try (record + "\n").write(toFile: dir.file("missions.jsonl"), atomically: true, encoding: .utf8)
         for round in 1...2 {
             let live = try LiveServer(dir: dir)
-            #expect(try await Self.eventually { Self.scheduled(live).count == 1 && Self.scheduled(live)[0].status == .completed }, "round \(round)")
+            #expect(await live.untilCommitted { Self.scheduled(live).count == 1 && Self.scheduled(live)[0].status == .completed }, "round \(round)")
             let listed = try await live.request("GET", "/api/schedules")
             #expect(listed.json["schedules"]?.arrayValue?.count == 1)
             try await live.stop()

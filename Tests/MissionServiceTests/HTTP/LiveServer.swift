@@ -43,6 +43,18 @@ final class LiveServer: Sendable {
         return try await client.response(head: method == "HEAD")
     }
 
+    /// Waits until `check` holds, looking again at each commit to the missions log (what it
+    /// asks about changes only with one), within `hangLimit`.
+    func untilCommitted(_ check: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + hangLimit
+        let log = server.runtime.store.log
+        while true {
+            let seen = log.lastSeq
+            if try await check() { return true }
+            guard await withDeadline(deadline, { await log.waitForCommit(after: seen) ? true : nil }) == true else { return try await check() }
+        }
+    }
+
     func stop() async throws {
         stopSignal.yield()
         try await running.value
