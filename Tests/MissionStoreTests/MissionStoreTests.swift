@@ -50,4 +50,51 @@ import Testing
         #expect(store.board.countsByStatus() == [.queued: 3, .cancelled: 4])
         await store.close()
     }
+
+    @Test func paging_by_before_visits_each_mission_once_newest_first_at_any_depth() async throws {
+        let dir = TemporaryDirectory()
+        let store = try MissionStore(path: dir.file("missions.jsonl"))
+        var generator = SplitMix64(seed: 21)
+        var created: [String] = []
+        var statuses: [String: MissionStatus] = [:]
+        // Records of older missions land between creations, as they do in a live log.
+        for i in 0..<3_000 {
+            let id = "m-\(i)"
+            try await store.append([makeCreated(id, description: "n\(i)")])
+            created.append(id)
+            statuses[id] = .queued
+            if generator.next() % 3 == 0, let older = created.randomElement(using: &generator), statuses[older] == .queued {
+                let status: MissionStatus = generator.next() % 2 == 0 ? .cancelled : .active
+                try await store.append([makeStatus(status, status == .active ? "execution_started" : "cancelled_by_user", seq: 0, attempt: 1, id: older)])
+                statuses[older] = status
+            }
+        }
+        for filter in [nil, MissionStatus.cancelled, .queued] {
+            let expected = created.reversed().filter { filter == nil || statuses[$0] == filter }
+            var seen: [String] = []
+            var before: Int?
+            var pages = 0
+            repeat {
+                let page = store.board.list(status: filter, limit: 97, before: before)
+                #expect(page.total == expected.count)
+                seen += page.missions.map(\.missionID)
+                #expect(page.missions.allSatisfy { before == nil || $0.createdSeq! < before! })
+                before = page.nextBefore
+                pages += 1
+            } while before != nil && pages < 100
+            #expect(seen == expected, "status \(String(describing: filter))")
+        }
+        // A cursor and an offset together: the offset counts within the cursor's missions.
+        let cursor = store.board.whiteboard("m-2000")!.createdSeq!
+        #expect(store.board.list(limit: 2, offset: 1, before: cursor).missions.map(\.missionID) == ["m-1998", "m-1997"])
+        #expect(store.board.list(limit: 5, before: 1).missions.isEmpty)
+        #expect(store.board.list(limit: 5, before: 1).nextBefore == nil)
+        await store.close()
+        // Counts folded at open agree with the ones kept while appending.
+        let reopened = try MissionStore(path: dir.file("missions.jsonl"))
+        var counts: [MissionStatus: Int] = [:]
+        for status in statuses.values { counts[status, default: 0] += 1 }
+        #expect(reopened.board.countsByStatus() == counts)
+        await reopened.close()
+    }
 }

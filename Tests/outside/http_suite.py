@@ -338,6 +338,21 @@ def main():
     check("400 invalid_json", response.status_code == 400 and response.json()["error"]["code"] == "invalid_json")
     listing = requests.get(f"{base}/api/missions", params={"status": "completed", "limit": 2}).json()
     check("list filters and pages", len(listing["missions"]) <= 2 and all(m["status"] == "completed" for m in listing["missions"]) and listing["total"] >= 1)
+    # Cursor paging (CONTRACT §10): follow next_before to the end; each mission once, newest first.
+    everything = requests.get(f"{base}/api/missions", params={"limit": 200}).json()
+    paged, before = [], None
+    while True:
+        params = {"limit": 2} | ({"before": before} if before else {})
+        page = requests.get(f"{base}/api/missions", params=params).json()
+        paged += [m["mission_id"] for m in page["missions"]]
+        before = page["next_before"]
+        if before is None or len(paged) > everything["total"]:
+            break
+    check("paging by before visits each mission once, newest first",
+          paged == [m["mission_id"] for m in everything["missions"]] and len(paged) == everything["total"],
+          f"{len(paged)} paged of {everything['total']}")
+    health = requests.get(f"{base}/health").json()
+    check("health names the first kept seq and the missions in memory", health["first_seq"] == 1 and health["missions_in_memory"] >= everything["total"])
     metrics = requests.get(f"{base}/metrics").text
     check("metrics count requests by route and status", 'mission_http_requests_total{route="/chat/integrated",method="POST",status="202"}' in metrics)
 

@@ -30,8 +30,10 @@ extension MissionAPI {
         }
         let limit = try Self.integer(query, "limit", in: 1...Self.maxPageSize) ?? Self.defaultPageSize
         let offset = try Self.integer(query, "offset", in: 0...Int.max) ?? 0
-        let (missions, total) = runtime.store.board.list(status: status, limit: limit, offset: offset)
-        return .json(200, ["missions": .array(missions.map { .object($0.summaryJSON) }), "total": .int(total)])
+        let before = try Self.integer(query, "before", in: 1...Int.max)
+        let page = runtime.store.board.list(status: status, limit: limit, offset: offset, before: before)
+        return .json(200, ["missions": .array(page.missions.map { .object($0.summaryJSON) }), "total": .int(page.total),
+                           "next_before": page.nextBefore.map(JSONValue.int) ?? .null])
     }
 
     nonisolated(nonsending) func whiteboard(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {

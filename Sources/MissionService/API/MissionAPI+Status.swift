@@ -20,6 +20,9 @@ extension MissionAPI {
             "uptime_s": .double((uptimeSeconds * 1000).rounded() / 1000),
             // The whole queue is paused (CONTRACT §9): no mission starts.
             "paused": .bool(runtime.store.board.queuePaused),
+            // History (CONTRACT §10): the oldest seq still readable, and the whiteboards held.
+            "first_seq": .int(runtime.store.log.firstSeq),
+            "missions_in_memory": .int(runtime.store.board.count),
         ]
         // Cluster mode (CONTRACT §8): whether the shared store can be reached.
         if runtime.clusterStore != nil { body["store"] = .string(storage == "unavailable" ? "unavailable" : "ok") }
@@ -49,6 +52,10 @@ extension MissionAPI {
         for (name, stats) in logs { text.sample("mission_log_appends_total", [("log", name)], Double(stats.records)) }
         text.family("mission_log_fsync_duration_seconds", "histogram", "Write and fdatasync of one group commit, by log.")
         for (name, stats) in logs { text.histogram("mission_log_fsync_duration_seconds", [("log", name)], stats.syncSeconds) }
+        text.family("mission_log_first_seq", "gauge", "The oldest seq of the missions log still readable (CONTRACT §10).")
+        text.sample("mission_log_first_seq", [], Double(runtime.store.log.firstSeq))
+        text.family("mission_missions_in_memory", "gauge", "Whiteboards held in memory.")
+        text.sample("mission_missions_in_memory", [], Double(runtime.store.board.count))
         text.family("mission_uptime_seconds", "gauge", "Seconds since the server started.")
         text.sample("mission_uptime_seconds", [], uptimeSeconds)
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.text.utf8))

@@ -37,7 +37,8 @@ extension ChatOrchestrator {
     static let listLimit = 10
 
     nonisolated func list(_ filter: MissionStatus?, intent: IntentSummary, sessionID: String) -> ChatEnvelope {
-        let (missions, total) = runtime.store.board.list(status: filter, limit: Self.listLimit)
+        let page = runtime.store.board.list(status: filter, limit: Self.listLimit)
+        let (missions, total) = (page.missions, page.total)
         let what = filter.map { "\($0.rawValue) missions" } ?? "missions"
         let counted = total == 1 ? (filter.map { "\($0.rawValue) mission" } ?? "mission") : what
         var text = total == 0 ? "There are no \(what)." : "\(total) \(counted)" + (total > missions.count ? ", newest \(missions.count):" : ":")

@@ -209,6 +209,7 @@ public enum Checkpoint {
                     if let session = slot.board.source?.sessionID { state.sessions[session, default: []].append(slot.board.missionID) }
                     for dependency in slot.board.after { state.dependents[dependency, default: []].append(slot.board.missionID) }
                     if let key = slot.board.concurrencyKey, slot.board.status == .active { state.activeByKey[key, default: 0] += 1 }
+                    if slot.board.isCreated { state.counts[slot.board.status, default: 0] += 1 }
                 }
                 guard r.offset - start == Int(length) else { throw BinaryReader.Malformed() }
                 segments.append(.init(boards: Int(count), offset: start, length: Int(length)))

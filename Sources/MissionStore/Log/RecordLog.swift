@@ -15,6 +15,9 @@ public protocol RecordLog: AnyObject, Sendable {
     /// The seq of the last committed record (0 for an empty log).
     var lastSeq: Int { get }
 
+    /// The first seq that can still be read (CONTRACT §10): 1 until retention drops history.
+    var firstSeq: Int { get }
+
     /// Appends `records` in one batch with consecutive seqs; returns once all are durable.
     func append(_ records: [LogRecord]) async throws -> [LogEntry]
 
@@ -67,6 +70,9 @@ public protocol RecordLog: AnyObject, Sendable {
 }
 
 extension RecordLog {
+    /// A log that keeps everything.
+    public var firstSeq: Int { 1 }
+
     /// A store with one writer keeps no claims: that writer keeps its keys unique itself.
     nonisolated(nonsending) public func holder(of claim: String) async throws -> String? { nil }
 

@@ -37,6 +37,8 @@ public final class MissionBoard: Sendable {
         var appliedSeq = 0
         /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
         var queuePaused = false
+        /// Created missions by status, kept in step with each fold (listing totals, `/metrics`).
+        var counts: [MissionStatus: Int] = [:]
         /// Missions active now, per `concurrency_key` (CONTRACT §9, `waiting_for` `concurrency`).
         var activeByKey: [String: Int] = [:]
         /// The live schedules, by id (CONTRACT §9).
@@ -212,7 +214,12 @@ public final class MissionBoard: Sendable {
         }
         let wasTerminal = slot.board.status.isTerminal
         let wasActive = slot.board.status == .active
+        let before = slot.board.isCreated ? slot.board.status : nil
         WhiteboardReducer.reduce(into: &slot.board, event)
+        if slot.board.isCreated, before != slot.board.status {
+            if let before { state.counts[before, default: 0] -= 1 }
+            state.counts[slot.board.status, default: 0] += 1
+        }
         if let key = slot.board.concurrencyKey, wasActive != (slot.board.status == .active) {
             state.activeByKey[key, default: 0] += wasActive ? -1 : 1
             if state.activeByKey[key] == 0 { state.activeByKey[key] = nil }
@@ -275,17 +282,19 @@ public final class MissionBoard: Sendable {
     /// Records that could not be read as mission events: (seq, why).
     public var undecodable: [(seq: Int, reason: String)] { state.withLock { $0.undecodable } }
 
-    /// Newest first, optionally of one status: one page of whiteboards and the total matching.
-    public func list(status: MissionStatus? = nil, limit: Int = 50, offset: Int = 0) -> (missions: [Whiteboard], total: Int) {
-        state.withLock { $0.list(status: status, limit: limit, offset: offset) }
+    /// Newest first, optionally of one status, optionally only those created before seq
+    /// `before` (a cursor, CONTRACT §10): one page, the total of that status, and the cursor
+    /// of the next page.
+    public func list(status: MissionStatus? = nil, limit: Int = 50, offset: Int = 0, before: Int? = nil) -> MissionPage {
+        state.withLock { $0.list(status: status, limit: limit, offset: offset, before: before) }
     }
 
     /// The newest missions with the seq of the last record folded in, taken together: a
     /// follower that starts after that seq sees every later change, none twice.
     public func listWithSeq(limit: Int) -> (seq: Int, missions: [Whiteboard], total: Int) {
         state.withLock { state in
-            let (missions, total) = state.list(status: nil, limit: limit, offset: 0)
-            return (state.appliedSeq, missions, total)
+            let page = state.list(status: nil, limit: limit, offset: 0, before: nil)
+            return (state.appliedSeq, page.missions, page.total)
         }
     }
 
@@ -300,26 +309,45 @@ public final class MissionBoard: Sendable {
     }
 
     public func countsByStatus() -> [MissionStatus: Int] {
-        state.withLock { state in
-            var counts: [MissionStatus: Int] = [:]
-            for slot in state.order where slot.board.isCreated { counts[slot.board.status, default: 0] += 1 }
-            return counts
-        }
+        state.withLock { $0.counts.filter { $0.value != 0 } }
     }
 }
 
 extension MissionBoard.State {
-    func list(status: MissionStatus?, limit: Int, offset: Int) -> (missions: [Whiteboard], total: Int) {
-        var page: [Whiteboard] = []
-        var total = 0
-        for slot in order.reversed() {
-            let board = slot.board
-            guard board.isCreated else { continue }
-            if let status, board.status != status { continue }
-            if total >= offset && page.count < limit { page.append(board) }
-            total += 1
+    func list(status: MissionStatus?, limit: Int, offset: Int, before: Int?) -> MissionPage {
+        let total = status.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
+        // Slots are in the order their first record came, so a cursor is a binary search
+        // away; a mission's `mission_created` is its first record or comes soon after it.
+        var end = order.count
+        if let before {
+            var low = 0, high = order.count
+            while low < high {
+                let middle = (low + high) / 2
+                if (order[middle].board.timeline.first?.seq ?? 0) < before { low = middle + 1 } else { high = middle }
+            }
+            end = low
         }
-        return (page, total)
+        var page: [Whiteboard] = []
+        var skipped = 0
+        var more = false
+        var index = end
+        while index > 0 {
+            index -= 1
+            let board = order[index].board
+            guard board.isCreated, let created = board.createdSeq else { continue }
+            if let before, created >= before { continue }
+            if let status, board.status != status { continue }
+            if skipped < offset {
+                skipped += 1
+                continue
+            }
+            if page.count == limit {
+                more = true
+                break
+            }
+            page.append(board)
+        }
+        return MissionPage(missions: page, total: total, nextBefore: more ? page.last?.createdSeq : nil)
     }
 
     mutating func index(_ created: MissionCreated, missionID: String) {
@@ -330,4 +358,14 @@ extension MissionBoard.State {
         if let session = created.source.sessionID { sessions[session, default: []].append(missionID) }
         for dependency in created.after { dependents[dependency, default: []].append(missionID) }
     }
+}
+
+/// One page of `GET /api/missions`: newest first.
+public struct MissionPage: Sendable {
+    public var missions: [Whiteboard]
+    /// Every mission of the status asked for (or all), wherever the page is.
+    public var total: Int
+    /// The `before` of the next page: the `created_seq` of this page's oldest mission; nil
+    /// when no older mission matches.
+    public var nextBefore: Int?
 }

@@ -44,6 +44,7 @@ extension Whiteboard {
             "created_at": createdAt.map(JSONValue.timestamp) ?? .null,
             "updated_at": updatedAt.map(JSONValue.timestamp) ?? .null,
             "attempts": .int(attempts),
+            "created_seq": createdSeq.map(JSONValue.int) ?? .null,
         ]
     }
 }

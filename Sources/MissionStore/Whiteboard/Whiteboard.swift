@@ -142,6 +142,11 @@ public struct Whiteboard: Sendable, Hashable {
 
     public var isCreated: Bool { objective != nil }
 
+    /// The seq of its `mission_created` record: its place in the order of creation.
+    public var createdSeq: Int? {
+        timeline.first { $0.eventType == "mission_created" }?.seq
+    }
+
     /// Whether `next` (for `reason`) would be a legal status change from here.
     public func canMove(to next: MissionStatus, reason: String = "") -> Bool {
         MissionStatus.isLegal(from: hasStatusUpdate ? status : nil, to: next, reason: reason)

@@ -115,6 +115,8 @@ import Testing
         ("GET", "/api/whiteboard/m-missing", nil, 404, "not_found"),
         ("GET", "/api/missions?status=lost", nil, 400, "invalid_request"),
         ("GET", "/api/missions?limit=0", nil, 400, "invalid_request"),
+        ("GET", "/api/missions?before=0", nil, 400, "invalid_request"),
+        ("GET", "/api/missions?before=soon", nil, 400, "invalid_request"),
         ("POST", "/chat/integrated", "{\"message\": ", 400, "invalid_json"),
         ("POST", "/chat/integrated", "[1]", 400, "invalid_request"),
         ("POST", "/chat/integrated", "{\"text\": \"hi\"}", 400, "invalid_request"),
@@ -174,7 +176,13 @@ import Testing
         #expect(page.json["total"] == .int(4))
         #expect(page.json["missions"]?.arrayValue?.compactMap { $0.objectValue?["mission_id"]?.stringValue } == [ids[3], ids[2]])
         let summary = try #require(page.json["missions"]?.arrayValue?.first?.objectValue)
-        #expect(Set(summary.members.map(\.key)) == ["mission_id", "status", "objective_type", "description", "priority", "created_at", "updated_at", "attempts"])
+        #expect(Set(summary.members.map(\.key)) == ["mission_id", "status", "objective_type", "description", "priority", "created_at", "updated_at", "attempts", "created_seq"])
+        // The cursor: the page ends where the next begins, and the last page says so.
+        #expect(page.json["next_before"] == page.json["missions"]!.arrayValue!.last!.objectValue!["created_seq"])
+        let next = try await live.request("GET", "/api/missions?status=queued&limit=2&before=\(page.json["next_before"]!.intValue!)")
+        #expect(next.json["missions"]?.arrayValue?.compactMap { $0.objectValue?["mission_id"]?.stringValue } == [ids[1]])
+        #expect(next.json["next_before"] == .null)
+        #expect(next.json["total"] == .int(4))
         try await live.stop()
     }
 
@@ -184,11 +192,14 @@ import Testing
         let health = try await live.request("GET", "/health")
         #expect(health.json["status"] == .string("ok"))
         #expect(health.json["uptime_s"]?.doubleValue != nil)
+        #expect(health.json["first_seq"] == .int(1))
+        #expect(health.json["missions_in_memory"] == .int(1))
         let metrics = try await live.request("GET", "/metrics")
         #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
         for line in [#"mission_http_requests_total{route="/chat/integrated",method="POST",status="202"} 1"#,
                      #"mission_log_fsync_duration_seconds_count{log="missions"}"#, "mission_http_connections_open 1",
-                     #"mission_missions{status="#, "mission_queue_depth", "mission_active_workers"] {
+                     #"mission_missions{status="#, "mission_queue_depth", "mission_active_workers",
+                     "mission_log_first_seq 1", "mission_missions_in_memory 1"] {
             #expect(metrics.text.contains(line), "\(line)")
         }
         try await live.stop()
