@@ -40,6 +40,8 @@ public enum MissionCommands {
                         .value("--slow-consumer-timeout", "S", "Close a WebSocket client that reads nothing this long, 1008 (default 30)."),
                         .value("--idle-timeout", "S", "Close keep-alive connections idle this long (default 60)."),
                         .value("--checkpoint-every", "N", "Write a checkpoint each N records (default 100000)."),
+                        .value("--segment-bytes", "N", "Seal the active log file (missions.jsonl, learning_signals.jsonl) as NAME-SEQ.jsonl once it holds N bytes (default 268435456)."),
+                        .value("--segment-max-age", "S", "…or once its first record is S seconds old (default 86400)."),
                         store,
                         .value("--node-id", "NAME", "This node's name in a cluster (default HOST:PORT-SUFFIX, the suffix random)."),
                         .value("--lease-seconds", "S", "Cluster mode: how long a node's lease on a running mission lasts unless renewed (default 15)."),

@@ -49,6 +49,8 @@ import Testing
             ("record size", bytes(log.maxRecordBytes)),
             ("bytes per group commit", bytes(log.maxBatchBytes)),
             ("recent entries kept for followers", number(log.recentEntries)),
+            ("segment: sealed at", bytes(log.segmentBytes) + " (`--segment-bytes`)"),
+            ("segment: sealed once its first record is", "\(log.segmentMaxAge.milliseconds / 1000) s old"),
             ("JSON nesting", number(JSONParser.defaultMaxDepth)),
             ("objective description", bytes(MissionRequest.maxDescriptionBytes)),
             ("workers", "\(executor.workers) (`--workers`)"),

@@ -9,44 +9,7 @@ import Testing
 /// One test at a time: each starts a server and up to three nodes, and all of them at once (in
 /// ThreadSanitizer's build, on two cores) starved the other suites past their limits.
 @Suite(.serialized) struct ClusterTests {
-    /// A `mission serve --store` child on a free port.
-    final class Node: Sendable {
-        let process: ChildProcess
-        let port: Int
-        let data = TemporaryDirectory()
-
-        init(_ store: String, arguments: [String] = []) async throws {
-            process = try ChildProcess(["serve", "--store", store, "--port", "0", "--data", data.path] + arguments)
-            guard await process.waitFor("listening on"), let line = process.stdout.split(separator: "\n").first(where: { $0.hasPrefix("listening on") }),
-                  let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
-                process.signal(SIGKILL)
-                throw ClusterTestError("the node did not start: \(process.stderr)")
-            }
-            self.port = port
-        }
-
-        var url: String { "http://127.0.0.1:\(port)" }
-
-        /// curl's status and body.
-        func curl(_ path: String, post body: String? = nil, headers: [String] = []) async throws -> (status: Int, body: String) {
-            var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url + path]
-            if let body { arguments += ["-X", "POST", "-H", "Content-Type: application/json", "-d", body] }
-            for header in headers { arguments += ["-H", header] }
-            let result = try await TestPostgres.runProgram("/usr/bin/curl", arguments)
-            let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
-            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-        }
-
-        func stop() async {
-            process.signal(SIGTERM)
-            _ = await process.wait()
-        }
-    }
-
-    struct ClusterTestError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
+    typealias Node = ServeNode
 
     /// Asks until `check` holds (the nodes follow the store asynchronously), within `hangLimit`.
     func eventually(_ check: () async throws -> Bool) async throws -> Bool {

@@ -26,11 +26,13 @@ enum RepairCommand {
                     "path": .string(path), "records": .int(report.records), "changed": .bool(report.changed),
                     "replaced": .array(report.replaced.map(JSONValue.int)), "filled": .array(report.filled.map(JSONValue.int)),
                     "set_aside_lines": .array(report.setAside.map(JSONValue.int)), "torn_bytes": .int(report.tornBytes),
-                    "original": report.original.map(JSONValue.string) ?? .null,
+                    // One file kept as it was per file repaired; `original` names the first.
+                    "original": report.originals.first.map(JSONValue.string) ?? .null,
+                    "originals": .array(report.originals.map(JSONValue.string)),
                 ]))
                 continue
             }
-            guard let original = report.original else {
+            guard report.changed else {
                 Console.out("\(path): \(report.records) records, nothing to repair")
                 continue
             }
@@ -39,7 +41,7 @@ enum RepairCommand {
             if !report.filled.isEmpty { Console.out("  missing seqs held by record_lost placeholders: \(list(report.filled))") }
             if !report.setAside.isEmpty { Console.out("  records whose seq was already taken, left out: original lines \(list(report.setAside))") }
             if report.tornBytes > 0 { Console.out("  torn last line of \(report.tornBytes) bytes left out (never acknowledged)") }
-            Console.out("  the original is kept unchanged as \(original)")
+            for original in report.originals { Console.out("  the original is kept unchanged as \(original)") }
         }
         if context.json { Console.out(JSONWriter.string(.object(["logs": .array(reports)]))) }
         return ExitStatus.success

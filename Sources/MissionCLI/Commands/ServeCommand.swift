@@ -36,6 +36,13 @@ enum ServeCommand {
         options.runtime.executor.workers = workers
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.runtime.maxPerKey = try parsed.int("--max-per-key", in: 1...10_000) ?? options.runtime.maxPerKey
+        options.runtime.segmentBytes = try parsed.int("--segment-bytes", in: 4096...(1 << 40)) ?? options.runtime.segmentBytes
+        if let seconds = try parsed.double("--segment-max-age") {
+            guard seconds >= 1, seconds <= 366 * 86_400 else {
+                throw ArgumentError.invalidValue(command: "serve", option: "--segment-max-age", value: String(seconds), expected: "seconds from 1 to 31622400 (a year)")
+            }
+            options.runtime.segmentMaxAge = .milliseconds(Int((seconds * 1000).rounded()))
+        }
         if let secret = parsed.value("--callback-secret") ?? context.environment["MISSION_CALLBACK_SECRET"], !secret.isEmpty {
             options.runtime.callbacks.secret = Array(secret.utf8)
         }

@@ -35,7 +35,8 @@ enum TailCommand {
         let start = cursor
         // Handlers first: a Ctrl-C that comes as soon as output appears must find them.
         let signals = ProcessSignals.stream()
-        let watcher = try FileWatcher(path: path)
+        // The directory: the writer may seal the file and go on in a new one (CONTRACT §10).
+        let watcher = try FileWatcher(path: path, inDirectory: true)
         await Self.follow(log, after: start, until: signals, show) {
             // Another process appends: each change notice indexes the new whole lines.
             for await _ in watcher.changes { try log.refresh() }

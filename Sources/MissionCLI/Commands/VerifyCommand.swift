@@ -39,12 +39,14 @@ enum VerifyCommand {
             reports.append(.object([
                 "path": .string(path), "records": .int(report.records), "sound": .bool(report.isSound),
                 "torn_bytes": .int(report.tornBytes), "repaired": .bool(repaired),
+                "segments": .int(report.segments), "first_seq": .int(report.firstSeq),
                 "problems": .array(report.problems.map { .object(["line": .int($0.line), "message": .string($0.message)]) }),
             ]))
             return
         }
         let noun = kind == .missions ? "\(report.records) records, \(report.missions) missions" : "\(report.records) records"
-        Console.out("\(path): \(noun)" + (report.isSound ? ", sound" : ""))
+        let files = report.segments > 1 ? " in \(report.segments) segments (seq \(report.firstSeq) on)" : ""
+        Console.out("\(path): \(noun)\(files)" + (report.isSound ? ", sound" : ""))
         if repaired { Console.out("  torn last line set aside in \(path).torn") }
         for problem in report.problems { Console.out("  \(problem)") }
         if report.lost > 0 { Console.out("  \(report.lost) record_lost placeholders, left by `mission repair` where damaged records were") }

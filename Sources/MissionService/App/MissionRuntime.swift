@@ -26,6 +26,10 @@ public final class MissionRuntime: Sendable {
         public var nodeID = MissionRuntime.defaultNodeID(port: 8080)
         /// How long a node's lease on a running mission lasts unless renewed (`--lease-seconds`).
         public var leaseDuration: Duration = .seconds(15)
+        /// When the embedded logs seal their active file (CONTRACT §10, `--segment-bytes`,
+        /// `--segment-max-age`).
+        public var segmentBytes = JSONLLog.Limits().segmentBytes
+        public var segmentMaxAge = JSONLLog.Limits().segmentMaxAge
 
         public init(dataDirectory: DataDirectory) {
             self.dataDirectory = dataDirectory
@@ -81,9 +85,15 @@ public final class MissionRuntime: Sendable {
         let signalsLog: JSONLLog
         let (store, checkpointNote): (MissionStore, String)
         do {
-            signalsLog = try JSONLLog(path: directory.signalsPath, limits: SignalLog.logLimits, keyField: MissionStore.keyField)
+            var signalLimits = SignalLog.logLimits
+            signalLimits.segmentBytes = options.segmentBytes
+            signalLimits.segmentMaxAge = options.segmentMaxAge
+            var missionLimits = JSONLLog.Limits()
+            missionLimits.segmentBytes = options.segmentBytes
+            missionLimits.segmentMaxAge = options.segmentMaxAge
+            signalsLog = try JSONLLog(path: directory.signalsPath, limits: signalLimits, keyField: MissionStore.keyField)
             do {
-                (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint)
+                (store, checkpointNote) = try Checkpoint.openStore(directory, useCheckpoint: options.useCheckpoint, limits: missionLimits)
             } catch {
                 signalsLog.closeNow()
                 throw error

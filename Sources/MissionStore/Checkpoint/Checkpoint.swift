@@ -40,22 +40,22 @@ public enum Checkpoint {
     /// Opens the missions log of `directory`, starting from its checkpoint when one is valid.
     /// Returns the store and a line saying what happened, for the start-up log.
     package static func openStore(_ directory: DataDirectory, mode: JSONLLog.Mode = .readWrite,
-                          useCheckpoint: Bool = true) throws -> (MissionStore, String) {
+                          useCheckpoint: Bool = true, limits: JSONLLog.Limits = .init()) throws -> (MissionStore, String) {
         guard useCheckpoint, FileManager.default.fileExists(atPath: directory.checkpointPath) else {
-            return (try MissionStore(path: directory.missionsPath, mode: mode), "no checkpoint; replayed the whole log")
+            return (try MissionStore(path: directory.missionsPath, mode: mode, limits: limits), "no checkpoint; replayed the whole log")
         }
         let snapshot: Snapshot
         do {
             snapshot = try read(directory.checkpointPath)
         } catch {
-            return (try MissionStore(path: directory.missionsPath, mode: mode), "checkpoint unreadable (\(error)); replayed the whole log")
+            return (try MissionStore(path: directory.missionsPath, mode: mode, limits: limits), "checkpoint unreadable (\(error)); replayed the whole log")
         }
         do {
-            let store = try MissionStore(path: directory.missionsPath, mode: mode, restored: snapshot.board, trusted: snapshot.trusted)
+            let store = try MissionStore(path: directory.missionsPath, mode: mode, limits: limits, restored: snapshot.board, trusted: snapshot.trusted)
             let replayed = store.log.lastSeq - snapshot.trusted.seq
             return (store, "checkpoint at seq \(snapshot.trusted.seq); replayed \(replayed) records after it")
         } catch is JSONLLog.CheckpointMismatch {
-            return (try MissionStore(path: directory.missionsPath, mode: mode), "checkpoint does not match the log; replayed the whole log")
+            return (try MissionStore(path: directory.missionsPath, mode: mode, limits: limits), "checkpoint does not match the log; replayed the whole log")
         }
     }
 

@@ -12,10 +12,14 @@ public final class FileWatcher: Sendable {
     private let stopped = Atomic(false)
     public let changes: AsyncStream<Void>
 
-    public init(path: String) throws {
+    /// `inDirectory`: watch every file in `path`'s directory instead, so that a log whose
+    /// active file is sealed (renamed) and replaced by a new one is still seen to grow.
+    public init(path: String, inDirectory: Bool = false) throws {
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw LogError.io(path: path, operation: "inotify_init1", errno: errno) }
-        guard inotify_add_watch(fd, path, UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB)) >= 0 else {
+        let target = inDirectory ? (path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ".") : path
+        let events = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | (inDirectory ? IN_CREATE | IN_MOVED_TO : 0)
+        guard inotify_add_watch(fd, target, UInt32(events)) >= 0 else {
             let code = errno
             Glibc.close(fd)
             throw LogError.io(path: path, operation: "inotify_add_watch", errno: code)

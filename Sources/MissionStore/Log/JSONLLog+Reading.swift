@@ -6,13 +6,16 @@ extension JSONLLog {
     /// memory, older ones are read back from the file by offset; nothing scans the log.
     public func entries(after seq: Int, limit: Int = defaultReadLimit) throws -> [LogEntry] {
         let plan: ReadPlan = state.withLock { state in
-            let first = max(seq + 1, 1)
-            let last = min(state.committedSeq, seq + limit)
+            // Before the oldest kept seq there is nothing to read (callers say so: 410 gone).
+            let first = max(seq + 1, state.firstSeq)
+            let last = min(state.committedSeq, max(seq, first - 1) + limit)
             guard first <= last else { return .empty }
             if let recentFirst = state.recent.firstSeq, first >= recentFirst {
                 return .memory(state.recent.entries(first...last))
             }
-            return .file(first: first, offsets: Array(state.offsets[(first - 1)..<last]) + [last < state.offsets.count ? state.offsets[last] : state.endOffset])
+            let base = state.firstSeq
+            let end = last - base + 1 < state.offsets.count ? state.offsets[last - base + 1] : state.endOffset
+            return .file(first: first, offsets: Array(state.offsets[(first - base)...(last - base)]) + [end])
         }
         switch plan {
         case .empty: return []
@@ -38,7 +41,7 @@ extension JSONLLog {
     }
 
     private func readLines(firstSeq: Int, offsets: [Int]) throws -> [LogEntry] {
-        let bytes = try file.read(at: offsets[0], count: offsets.last! - offsets[0])
+        let bytes = try segments.read(at: offsets[0], count: offsets.last! - offsets[0])
         var entries: [LogEntry] = []
         entries.reserveCapacity(offsets.count - 1)
         try bytes.withUnsafeBufferPointer { all in
@@ -58,6 +61,8 @@ extension JSONLLog {
     /// What a checkpoint covering records 1...seq must record to be checked on open.
     func trustedPrefix(through seq: Int) throws -> TrustedPrefix? {
         guard let entry = try entries(after: seq - 1, limit: 1).first else { return nil }
+        // A checkpoint numbers offsets from seq 1; once history is dropped it is not written.
+        guard state.withLock({ $0.firstSeq }) == 1 else { return nil }
         let (length, offsets) = state.withLock { ($0.offsets.count > seq ? $0.offsets[seq] : $0.endOffset, Array($0.offsets[0..<seq])) }
         return TrustedPrefix(seq: seq, length: length, lineHash: LineHash.of(entry.line), offsets: offsets)
     }
@@ -102,9 +107,25 @@ extension JSONLLog {
     @discardableResult
     public func refresh() throws -> Int {
         guard mode == .readOnly else { return 0 }
+        var added = try indexNewLines()
+        // The writer sealed the file this reader had open: what it holds is read to its end
+        // (the writer seals only after a commit), then the new active file is followed.
+        if segments.activeWasSealed() {
+            added += try indexNewLines()
+            let (end, next) = state.withLock { ($0.endOffset, $0.committedSeq + 1) }
+            try segments.adoptSealed(end: end, nextSeq: next)
+            added += try indexNewLines()
+            segments.setActiveFirstSeq(state.withLock { state in
+                state.firstSeq + Self.lineIndex(atOrAfter: segments.activeStart, in: state.offsets)
+            })
+        }
+        return added
+    }
+
+    private func indexNewLines() throws -> Int {
         let (start, firstLine) = state.withLock { ($0.endOffset, $0.committedSeq + 1) }
         var offsets: [Int] = []
-        let scan = try LogScanner.scan(file, from: start, firstLine: firstLine) { lineNumber, offset, bytes in
+        let scan = try LogScanner.scan(segments, from: start, firstLine: firstLine) { lineNumber, offset, bytes in
             _ = try Self.parseLine(bytes, lineNumber: lineNumber, path: path)
             offsets.append(offset)
         }

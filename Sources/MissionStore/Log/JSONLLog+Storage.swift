@@ -44,7 +44,7 @@ extension JSONLLog {
             }
             return (state.endOffset, !state.full, state.storageReport)
         }
-        try? file.truncate(to: endOffset)
+        try? segments.truncate(to: endOffset)
         if first { report?("\(path): the disk is full; records wait (new missions get 507) and the write is retried every second") }
         let closing = state.withLock { state in
             if !state.closed && !state.givingUp { state.writer = .waitingForSpace }

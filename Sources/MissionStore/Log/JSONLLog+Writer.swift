@@ -99,8 +99,8 @@ extension JSONLLog {
         var syncStart = DispatchTime.now().uptimeNanoseconds
         while true {
             do {
-                try file.writeAll(bytes[...])
-                try file.sync()
+                try segments.writeAll(bytes[...])
+                try segments.sync()
                 break
             } catch {
                 // A full disk is waited out with the batch held: its appenders wait, and
@@ -135,6 +135,30 @@ extension JSONLLog {
         }
         for pending in batch { pending.continuation?.resume(returning: pending.entries) }
         waiters.forEach { $0.resume() }
+        sealIfDue()
+    }
+
+    /// After a commit: seals the active file once it is large or old enough (CONTRACT §10).
+    /// On the writer thread, between batches, so no line is split and nothing is pending in it.
+    func sealIfDue() {
+        let now = Timestamp.now()
+        let (end, next, due) = state.withLock { state in
+            if state.activeSince == nil { state.activeSince = now }
+            let bytes = state.endOffset - segments.activeStart
+            let old = state.activeSince.map { now.milliseconds(since: $0) >= limits.segmentMaxAge.milliseconds } ?? false
+            return (state.endOffset, state.committedSeq + 1, !state.sealingFailed && bytes > 0 && (bytes >= limits.segmentBytes || old))
+        }
+        guard due else { return }
+        do {
+            try segments.seal(end: end, nextSeq: next)
+            state.withLock { $0.activeSince = nil }
+        } catch {
+            let report = state.withLock { state in
+                state.sealingFailed = true
+                return state.storageReport
+            }
+            report?("\(path): could not seal the active segment (\(error)); it grows until a restart")
+        }
     }
 
     /// A failed write or sync poisons the log: every pending append fails, the file is cut
@@ -150,7 +174,7 @@ extension JSONLLog {
             defer { state.pending = [] }
             return (state.pending, state.endOffset)
         }
-        try? file.truncate(to: endOffset)
+        try? segments.truncate(to: endOffset)
         for pending in batch + rest { pending.continuation?.resume(throwing: failure) }
         // Nothing will be committed again: whoever waits for a commit is told now.
         let waiters = state.withLock { state in

@@ -50,12 +50,17 @@ public final class JSONLLog: RecordLog {
         /// before its sync, so that background records cost few syncs. A waiting append ends
         /// the wait at once.
         public var lingerWithoutWaiters: Duration = .milliseconds(2)
+        /// The active file is sealed (renamed `NAME-SEQ.jsonl`, CONTRACT §10) once it holds
+        /// this many bytes…
+        public var segmentBytes = 256 << 20
+        /// …or once its first record is this old (checked as records are committed).
+        public var segmentMaxAge: Duration = .seconds(86_400)
         public init() {}
     }
 
     public let path: String
     public let mode: Mode
-    let file: LogFile
+    let segments: LogSegments
     let limits: Limits
     let keyField: String?
     let state: Locked<State>
@@ -86,6 +91,13 @@ public final class JSONLLog: RecordLog {
     }
 
     struct State {
+        /// The oldest seq still kept: lines before it went with their segments.
+        var firstSeq: Int
+        /// When the active file's first record was written: its age seals it.
+        var activeSince: Timestamp?
+        /// Sealing failed once (say, a rename the file system refused): the log goes on in
+        /// one file until a restart rather than try again on every commit.
+        var sealingFailed = false
         var nextSeq: Int
         var committedSeq: Int
         /// offsets[i] is where the line of seq i+1 starts; `endOffset` is where the next one will.
@@ -157,22 +169,29 @@ public final class JSONLLog: RecordLog {
         self.limits = limits
         self.keyField = keyField
         self.onCommit = onCommit
-        if mode == .readOnly, access(path, F_OK) != 0 {
-            throw LogError.io(path: path, operation: "open", errno: ENOENT)
-        }
-        let file = try LogFile.open(path, readOnly: mode == .readOnly)
-        self.file = file
+        let segments = try LogSegments.open(path, readOnly: mode == .readOnly)
+        self.segments = segments
+        let firstSeq = segments.firstSeq
         var offsets: [Int] = []
         let scan: LogScanner.Result
+        var activeSince: Timestamp?
         do {
-            var start = (offset: 0, line: 1)
-            if let trusted, trusted.seq > 0, trusted.offsets.count == trusted.seq {
-                try Self.check(trusted, in: file)
+            var start = (offset: 0, line: firstSeq)
+            // A checkpoint numbers its offsets from seq 1: it describes a log that keeps everything.
+            if let trusted, firstSeq == 1, trusted.seq > 0, trusted.offsets.count == trusted.seq {
+                try Self.check(trusted, in: segments)
                 offsets = trusted.offsets
                 start = (trusted.length, trusted.seq + 1)
             }
-            scan = try LogScanner.scan(file, from: start.offset, firstLine: start.line) { lineNumber, offset, bytes in
+            let activeStart = segments.activeStart
+            var segmentStarts: [Int: Int] = [:]
+            for segment in segments.sealed { segmentStarts[segment.start] = segment.firstSeq }
+            scan = try LogScanner.scan(segments, from: start.offset, firstLine: start.line) { lineNumber, offset, bytes in
+                if let named = segmentStarts[offset], named != lineNumber {
+                    throw Self.segmentMismatch(segments, firstSeq: named)
+                }
                 offsets.append(offset)
+                if offset == activeStart { activeSince = Self.timestamp(of: bytes) }
                 if let trusted, lineNumber <= trusted.seq {
                     if lineNumber == trusted.seq, offset + bytes.count + 1 != trusted.length || LineHash.of(bytes) != trusted.lineHash {
                         throw CheckpointMismatch()
@@ -181,9 +200,13 @@ public final class JSONLLog: RecordLog {
                 }
                 try replay(lineNumber, try Self.parseLine(bytes, lineNumber: lineNumber, path: path))
             }
-            if let trusted, offsets.count < trusted.seq { throw CheckpointMismatch() }
+            if let trusted, firstSeq == 1, offsets.count < trusted.seq { throw CheckpointMismatch() }
+            try Self.checkSegments(segments, offsets: offsets, firstSeq: firstSeq)
+            if activeSince == nil, segments.activeStart < scan.validLength {
+                activeSince = Self.timestamp(of: try segments.read(at: segments.activeStart, count: min(4096, scan.validLength - segments.activeStart)))
+            }
         } catch {
-            file.close()
+            segments.close()
             throw error
         }
         var report = OpenReport(lineCount: offsets.count, tornBytes: scan.tornTail.count, tornPath: nil)
@@ -191,17 +214,18 @@ public final class JSONLLog: RecordLog {
             do {
                 let tornPath = path + ".torn"
                 try LogFile.appendSynced(scan.tornTail + [0x0A], to: tornPath)
-                try file.truncate(to: scan.validLength)
-                try file.sync()
+                try segments.truncate(to: scan.validLength)
+                try segments.sync()
                 report.tornPath = tornPath
             } catch {
-                file.close()
+                segments.close()
                 throw error
             }
         }
         self.openReport = report
-        state = Locked(State(nextSeq: offsets.count + 1, committedSeq: offsets.count, offsets: offsets,
-                            endOffset: scan.validLength, recent: RecentEntries(capacity: limits.recentEntries)))
+        let lastSeq = firstSeq + offsets.count - 1
+        state = Locked(State(firstSeq: firstSeq, activeSince: activeSince, nextSeq: lastSeq + 1, committedSeq: lastSeq, offsets: offsets,
+                             endOffset: scan.validLength, recent: RecentEntries(capacity: limits.recentEntries)))
         if mode == .readWrite {
             state.withLock { $0.writerRunning = true }
             NamedThread.start("jsonl-writer") { [self] in writerLoop() }
@@ -214,11 +238,51 @@ public final class JSONLLog: RecordLog {
     public struct CheckpointMismatch: Error {}
 
     /// The covered prefix must end with the covered last line, unchanged, at `length`.
-    private static func check(_ trusted: TrustedPrefix, in file: LogFile) throws {
+    private static func check(_ trusted: TrustedPrefix, in segments: LogSegments) throws {
         let start = trusted.offsets[trusted.seq - 1]
-        guard start < trusted.length, try file.size() >= trusted.length else { throw CheckpointMismatch() }
-        let line = try file.read(at: start, count: trusted.length - start)
+        guard start < trusted.length else { throw CheckpointMismatch() }
+        let line: [UInt8]
+        do {
+            line = try segments.read(at: start, count: trusted.length - start)
+        } catch {
+            throw CheckpointMismatch()
+        }
         guard line.last == 0x0A, LineHash.of(Array(line.dropLast())) == trusted.lineHash else { throw CheckpointMismatch() }
+    }
+
+    /// Each sealed segment must begin with the line of the seq its name says, and the active
+    /// file with the line after the last sealed one: a segment removed or renamed by hand
+    /// would otherwise renumber every record after it.
+    private static func checkSegments(_ segments: LogSegments, offsets: [Int], firstSeq: Int) throws {
+        for segment in segments.sealed {
+            let index = segment.firstSeq - firstSeq
+            guard index < offsets.count, offsets[index] == segment.start else { throw segmentMismatch(segments, firstSeq: segment.firstSeq) }
+        }
+        segments.setActiveFirstSeq(firstSeq + lineIndex(atOrAfter: segments.activeStart, in: offsets))
+    }
+
+    private static func segmentMismatch(_ segments: LogSegments, firstSeq: Int) -> LogError {
+        let name = LogSegments.sealedPath(of: segments.path, firstSeq: firstSeq)
+        return .segmentMismatch(path: name, firstSeq: firstSeq)
+    }
+
+    /// The index of the first line that starts at or after `offset` (the first line of the
+    /// file that starts there).
+    static func lineIndex(atOrAfter offset: Int, in offsets: [Int]) -> Int {
+        var low = 0, high = offsets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if offsets[middle] < offset { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The `timestamp` of a record's line (or of the first line in `bytes`), if it has one.
+    static func timestamp(of bytes: some Collection<UInt8>) -> Timestamp? {
+        let line = bytes.prefix { $0 != 0x0A }
+        guard let record = try? Array(line).withUnsafeBufferPointer({ try JSONParser.parseObject($0) }),
+              let text = record["timestamp"]?.stringValue else { return nil }
+        return Timestamp(parsing: text)
     }
 
     package static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int, path: String) throws(LogError) -> JSONObject {
@@ -238,6 +302,12 @@ public final class JSONLLog: RecordLog {
 
     /// The seq of the last record on disk.
     public var lastSeq: Int { state.withLock { $0.committedSeq } }
+
+    /// The descriptor records are written to now (tests swap it for a failing one).
+    var activeFile: LogFile { segments.state.withLock { $0.active } }
+
+    /// The oldest seq still kept (CONTRACT §10).
+    public var firstSeq: Int { state.withLock { $0.firstSeq } }
 
     /// Stops accepting appends, waits until everything pending is synced, and ends followers.
     /// On a full disk it gives up what it cannot write (never acknowledged) instead of waiting.
@@ -279,6 +349,6 @@ public final class JSONLLog: RecordLog {
 
     // The descriptor outlives `close()` so that readers racing with it never touch a reused fd.
     deinit {
-        file.close()
+        segments.close()
     }
 }

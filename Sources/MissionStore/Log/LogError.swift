@@ -17,6 +17,9 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A shared store cannot be reached (or its answer to a commit was lost): the records were
     /// not acknowledged; the node keeps trying to reconnect by itself.
     case unavailable(store: String, reason: String)
+    /// A sealed segment does not begin with the seq its name says: one before it is missing
+    /// or was changed, and every later record would be misnumbered (CONTRACT §10).
+    case segmentMismatch(path: String, firstSeq: Int)
     /// A shared store refused an append: another key holds one of its claims (`LogRecord.claims`).
     case claimed(String)
 
@@ -35,6 +38,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))"
         case .corruptLine(let path, let line, let reason):
             return "\(path):\(line): corrupt record (\(reason)); the log is damaged before its last line, so nothing was changed. `mission verify` lists every problem; with the service stopped, `mission repair` writes a new log that keeps every good record at its seq (the original is kept beside it)"
+        case .segmentMismatch(let path, let firstSeq):
+            return "\(path) is named for seq \(firstSeq) but the segments before it hold another number of records: a segment is missing or was changed, so nothing was opened. Put the missing segment back (from archive/ or a backup); `mission verify` lists what it finds"
         case .readOnly(let path):
             return "\(path) is open read-only"
         case .closed(let path):

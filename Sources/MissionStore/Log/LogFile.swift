@@ -41,15 +41,12 @@ struct LogFile: Sendable {
         return bytes
     }
 
-    /// Reads up to `count` bytes at the current position; 0 at end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogError) -> Int {
-        let n = retrying { Glibc.read(fd, buffer.baseAddress!, buffer.count) }
-        guard n >= 0 else { throw .io(path: path, operation: "read", errno: errno) }
+    /// Reads up to the buffer's size at `offset`; 0 at end of file.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LogError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        let n = retrying { pread(fd, buffer.baseAddress!, buffer.count, off_t(offset)) }
+        guard n >= 0 else { throw .io(path: path, operation: "pread", errno: errno) }
         return n
-    }
-
-    func seek(to offset: Int) throws(LogError) {
-        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw .io(path: path, operation: "lseek", errno: errno) }
     }
 
     func size() throws(LogError) -> Int {

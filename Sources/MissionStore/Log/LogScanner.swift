@@ -14,9 +14,8 @@ struct LogScanner {
 
     /// Calls `body(lineNumber, offset, bytes)` for every whole line from `startOffset`,
     /// numbering from `firstLine`.
-    static func scan(_ file: LogFile, from startOffset: Int = 0, firstLine: Int = 1,
+    static func scan(_ file: some PositionalReading, from startOffset: Int = 0, firstLine: Int = 1,
                      _ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Result {
-        try file.seek(to: startOffset)
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var filled = 0
         var bufferOffset = startOffset
@@ -24,7 +23,7 @@ struct LogScanner {
         while true {
             if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
             let n = try buffer.withUnsafeMutableBytes { raw in
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                try file.read(at: bufferOffset + filled, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
             }
             if n == 0 { break }
             filled += n
@@ -50,3 +49,12 @@ struct LogScanner {
         return Result(validLength: bufferOffset, lineCount: lineNumber - firstLine, tornTail: Array(buffer[0..<filled]))
     }
 }
+
+/// Bytes read by offset: one file, or a log's segments read as one.
+protocol PositionalReading {
+    /// Reads up to the buffer's size at `offset`; 0 at the end.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LogError) -> Int
+}
+
+extension LogFile: PositionalReading {}
+extension LogSegments: PositionalReading {}

@@ -17,6 +17,10 @@ public struct LogVerifier {
         public var missions = 0
         public var problems: [Problem] = []
         public var tornBytes = 0
+        /// Files read: the sealed segments and the active one (CONTRACT §10).
+        public var segments = 1
+        /// The oldest seq kept.
+        public var firstSeq = 1
         /// Placeholders left by `mission repair` where a damaged record was.
         public var lost = 0
         public var isSound: Bool { problems.isEmpty && tornBytes == 0 }
@@ -26,10 +30,21 @@ public struct LogVerifier {
 
     public static func verify(path: String, kind: Kind) throws -> Report {
         var checker = Checker(path: path, kind: kind)
-        let file = try LogFile.open(path, readOnly: true)
-        defer { file.close() }
-        let scan = try LogScanner.scan(file) { line, _, bytes in checker.check(line: line, bytes) }
+        // Every segment, oldest first, read as one file (CONTRACT §10).
+        let segments = try LogSegments.open(path, readOnly: true)
+        defer { segments.close() }
+        var starts: [Int: Int] = [:]
+        for segment in segments.sealed { starts[segment.start] = segment.firstSeq }
+        starts[segments.activeStart] = nil
+        let scan = try LogScanner.scan(segments, firstLine: segments.firstSeq) { line, offset, bytes in
+            if let named = starts[offset], named != line {
+                checker.problem(line, "segment \(LogSegments.sealedPath(of: path, firstSeq: named)) is named for seq \(named) but starts at seq \(line): a segment before it is missing or was changed")
+            }
+            checker.check(line: line, bytes)
+        }
         var report = checker.report
+        report.segments = segments.sealed.count + 1
+        report.firstSeq = segments.firstSeq
         report.tornBytes = scan.tornTail.count
         return report
     }

@@ -20,10 +20,10 @@ public final class MissionStore: Sendable {
 
     /// Opens `missions.jsonl` at `path`, folding it into a fresh board (or onto `restored`, a
     /// board loaded from a checkpoint that covers the log up to `trusted`).
-    public convenience init(path: String, mode: JSONLLog.Mode = .readWrite, restored: MissionBoard? = nil,
+    public convenience init(path: String, mode: JSONLLog.Mode = .readWrite, limits: JSONLLog.Limits = .init(), restored: MissionBoard? = nil,
                             trusted: JSONLLog.TrustedPrefix? = nil) throws {
         let board = restored ?? MissionBoard()
-        let log = try JSONLLog(path: path, mode: mode, keyField: Self.keyField, trusted: trusted,
+        let log = try JSONLLog(path: path, mode: mode, limits: limits, keyField: Self.keyField, trusted: trusted,
                                replay: { seq, record in board.apply(seq: seq, record: record) },
                                onCommit: { entries in board.apply(entries) })
         self.init(log: log, board: board)

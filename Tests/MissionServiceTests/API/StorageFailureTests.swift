@@ -29,7 +29,7 @@ import Testing
         let (reports, reported) = AsyncStream.makeStream(of: String.self)
         log.reportStorage { reported.yield($0) }
         var said = reports.makeAsyncIterator()
-        let saved = redirect(log.file.fd, to: "/dev/full", O_WRONLY)
+        let saved = redirect(log.activeFile.fd, to: "/dev/full", O_WRONLY)
         // Caught by the full disk: waits for space instead of failing.
         let caught = Task { try await live.request("POST", "/api/missions", body: Self.body.replacingOccurrences(of: "DESCRIPTION", with: "caught")) }
         #expect(await said.next()?.contains("the disk is full") == true)
@@ -43,7 +43,7 @@ import Testing
         #expect(health.header("Retry-After") == "2")
         #expect(try await live.request("GET", "/api/missions").status == 200)
 
-        dup2(saved, log.file.fd)
+        dup2(saved, log.activeFile.fd)
         close(saved)
         #expect(await said.next()?.contains("space is back") == true)
         let answer = try await caught.value
@@ -58,7 +58,7 @@ import Testing
         let live = try LiveServer { $0.grace = .seconds(1) }
         await live.server.runtime.queue.close()
         let log = try #require(live.server.runtime.store.file)
-        let saved = redirect(log.file.fd, to: "/dev/null", O_RDONLY)
+        let saved = redirect(log.activeFile.fd, to: "/dev/null", O_RDONLY)
         defer { close(saved) }
         let first = try await live.request("POST", "/api/missions", body: Self.body.replacingOccurrences(of: "DESCRIPTION", with: "lost"))
         #expect(first.status == 503)
