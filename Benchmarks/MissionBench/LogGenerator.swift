@@ -6,10 +6,18 @@ import MissionService
 enum LogGenerator {
     static let recordsPerMission = 5
 
-    static func write(missions: Int, to path: String) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = FileHandle(forWritingAtPath: path)!
-        defer { try? handle.close() }
+    /// `segmentBytes`: write the log as segments (CONTRACT §10) of about that size, each named
+    /// by its first seq, the last one `path` itself; nil: one file.
+    static func write(missions: Int, to path: String, segmentBytes: Int? = nil) throws {
+        let stem = String(path.dropLast(".jsonl".count))
+        var segmentPath = segmentBytes == nil ? path : stem + "-" + String(format: "%020ld", 1) + ".jsonl"
+        var written = 0
+        _ = FileManager.default.createFile(atPath: segmentPath, contents: nil)
+        var handle = FileHandle(forWritingAtPath: segmentPath)!
+        defer {
+            try? handle.close()
+            if segmentBytes != nil { _ = rename(segmentPath, path) }
+        }
         var seq = 0
         var chunk: [UInt8] = []
         chunk.reserveCapacity(8 << 20)
@@ -34,9 +42,18 @@ enum LogGenerator {
                 chunk += JSONWriter.encode(record)
                 chunk.append(0x0A)
             }
-            if chunk.count > 7 << 20 {
+            if chunk.count > min(7 << 20, segmentBytes ?? .max) {
                 handle.write(Data(chunk))
+                written += chunk.count
                 chunk.removeAll(keepingCapacity: true)
+                // A new segment starts at a mission's first record.
+                if let segmentBytes, written >= segmentBytes {
+                    try? handle.close()
+                    segmentPath = stem + "-" + String(format: "%020ld", seq + 1) + ".jsonl"
+                    _ = FileManager.default.createFile(atPath: segmentPath, contents: nil)
+                    handle = FileHandle(forWritingAtPath: segmentPath)!
+                    written = 0
+                }
             }
         }
         handle.write(Data(chunk))

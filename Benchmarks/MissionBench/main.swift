@@ -3,7 +3,7 @@ import MissionStore
 import Foundation
 import MissionService
 
-// mission-bench [all|control|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake|execution|disk-sync] [--quick] [--dir DIR] [--missions N]
+// mission-bench [all|control|history|appends|replay|startup|memory|generate|ws|ws-cycles|e2e|e2e-reference|intake|execution|disk-sync] [--quick] [--dir DIR] [--missions N]
 // Prints one line per figure; BENCHMARKS.md records them with the command and date.
 Console.configure()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -34,6 +34,13 @@ if what == "control" {
     let burst = quick ? 1_000 : 10_000
     try await ControlBenchmark.fairness(directory: directory, burst: burst, keyed: true)
     try await ControlBenchmark.fairness(directory: directory, burst: burst, keyed: false)
+    finish()
+}
+
+if what == "history" {
+    // Issue 21: a retention pass over --missions ended missions under durable-submission load.
+    let missions = Int(option("--missions") ?? "") ?? (quick ? 50_000 : 1_000_000)
+    try await HistoryBenchmark.run(directory: directory, missions: missions, window: quick ? .seconds(2) : .seconds(10))
     finish()
 }
 

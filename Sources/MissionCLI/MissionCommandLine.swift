@@ -36,6 +36,7 @@ public enum MissionCommandLine {
             case "cancel": return try await CancelCommand.execute(context)
             case "verify": return try await VerifyCommand.execute(context)
             case "repair": return try RepairCommand.execute(context)
+            case "compact": return try await CompactCommand.execute(context)
             case "migrate": return try await MigrateCommand.execute(context)
             case "export": return try await ExportCommand.execute(context)
             case "import": return try await ImportCommand.execute(context)

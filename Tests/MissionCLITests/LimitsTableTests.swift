@@ -51,6 +51,7 @@ import Testing
             ("recent entries kept for followers", number(log.recentEntries)),
             ("segment: sealed at", bytes(log.segmentBytes) + " (`--segment-bytes`)"),
             ("segment: sealed once its first record is", "\(log.segmentMaxAge.milliseconds / 1000) s old"),
+            ("retention pass when nothing seals", "every " + seconds(HistoryKeeper.interval)),
             ("JSON nesting", number(JSONParser.defaultMaxDepth)),
             ("objective description", bytes(MissionRequest.maxDescriptionBytes)),
             ("workers", "\(executor.workers) (`--workers`)"),

@@ -173,7 +173,7 @@ import Testing
         bytes.replaceSubrange(0..<8, with: Array("MSCKPT02".utf8))
         _ = FileManager.default.createFile(atPath: dir.file("missions.checkpoint"), contents: Data(bytes))
         let (store, note) = try Checkpoint.openStore(DataDirectory(path: dir.path), mode: .readOnly)
-        #expect(note == "checkpoint unreadable (it is of format MSCKPT02, this version reads MSCKPT04); replayed the whole log")
+        #expect(note == "checkpoint unreadable (it is of format MSCKPT02, this version reads MSCKPT05); replayed the whole log")
         #expect(store.board.all() == (try fullReplay(dir)))
     }
 

@@ -300,9 +300,55 @@ def mission_control_checks():
     shutil.rmtree(kept, ignore_errors=True)
 
 
+def retention_checks():
+    """CONTRACT §10 from outside: a server with small segments and --retain-missions; after a
+    restart (a retention pass runs at start) reads before the horizon are 410 gone."""
+    kept = tempfile.mkdtemp(prefix="mission-history-")
+    args = ("--segment-bytes", "4096", "--retain-missions", "2")
+    server = Server(*args, data=kept + "/data")
+    ids = [requests.post(f"{server.url}/api/missions", json={"objective": {"type": "echo", "description": f"old {n}"}}).json()["mission_id"]
+           for n in range(40)]
+    wait_terminal(server.url, ids[-1])
+    for _ in range(200):
+        health = requests.get(f"{server.url}/health").json()
+        if health["queue_depth"] == 0 and health["active"] == 0:
+            break
+        time.sleep(0.05)
+    code, _ = server.stop()
+    check("a server with retention stops cleanly", code == 0)
+    sealed = [name for name in os.listdir(kept + "/data") if name.startswith("missions-")]
+    check("the log was sealed into segments named by their first seq", len(sealed) >= 1 and all(len(n) == len("missions-") + 20 + 6 for n in sealed), sealed)
+    server = Server(*args, data=kept + "/data")
+    base = server.url
+    for _ in range(200):
+        health = requests.get(f"{base}/health").json()
+        if health["first_seq"] > 1:
+            break
+        time.sleep(0.05)
+    first = health["first_seq"]
+    check("retention moved the first kept seq up, and /health says so", first > 1 and health.get("segments_kept_open") == 0, health)
+    gone = requests.get(f"{base}/api/missions/{ids[-1]}/events", params={"since": 1})
+    check("events since a dropped seq are 410 gone naming the first kept seq",
+          gone.status_code == 410 and gone.json()["error"]["code"] == "gone" and gone.json()["error"]["first_seq"] == first, gone.text)
+    old = requests.get(f"{base}/api/whiteboard/{ids[0]}")
+    check("a mission that aged out is 404 saying so", old.status_code == 404 and "aged out" in old.json()["error"]["message"], old.text)
+    check("the newest missions read as before", requests.get(f"{base}/api/whiteboard/{ids[-1]}").json()["status"] == "completed")
+    with connect(base.replace("http://", "ws://") + "/ws", open_timeout=10) as ws:
+        ws.recv(10)
+        ws.send(json.dumps({"op": "subscribe", "room": "missions", "since": 1}))
+        error = json.loads(ws.recv(10))
+    check("a WebSocket resume from a dropped seq is told gone with first_seq", error.get("code") == "gone" and error.get("first_seq") == first, error)
+    code, _ = server.stop()
+    check("it stops cleanly", code == 0)
+    verify = subprocess.run([MISSION, "verify", "--data", kept + "/data"], capture_output=True, text=True)
+    check("mission verify finds the compacted log sound", verify.returncode == 0, verify.stdout + verify.stderr)
+    shutil.rmtree(kept, ignore_errors=True)
+
+
 def main():
     full_disk_checks()
     mission_control_checks()
+    retention_checks()
     server = Server("--access-log")
     base, port = server.url, server.port
 

@@ -37,6 +37,9 @@ enum ServeCommand {
         options.runtime.maxQueued = try parsed.int("--max-queued", in: 1...10_000_000) ?? options.runtime.maxQueued
         options.runtime.maxPerKey = try parsed.int("--max-per-key", in: 1...10_000) ?? options.runtime.maxPerKey
         options.runtime.segmentBytes = try parsed.int("--segment-bytes", in: 4096...(1 << 40)) ?? options.runtime.segmentBytes
+        options.runtime.retention = RetentionPolicy(days: try parsed.int("--retain-days", in: 0...RetentionPolicy.maxDays),
+                                                    missions: try parsed.int("--retain-missions", in: 0...RetentionPolicy.maxMissions),
+                                                    archive: parsed.has("--archive"))
         if let seconds = try parsed.double("--segment-max-age") {
             guard seconds >= 1, seconds <= 366 * 86_400 else {
                 throw ArgumentError.invalidValue(command: "serve", option: "--segment-max-age", value: String(seconds), expected: "seconds from 1 to 31622400 (a year)")
@@ -49,6 +52,9 @@ enum ServeCommand {
         options.runtime.callbacks.allowedHosts = Set(parsed.all("--allow-callback-host").map { $0.lowercased() })
         options.report = { Console.err("mission serve: \($0)") }
         if let url = try context.namedStore() {
+            guard !options.runtime.retention.isEnabled else {
+                throw CommandFailure("--retain-days and --retain-missions work on the embedded store only for now; a cluster store keeps every record (issue 21)")
+            }
             options.runtime.store = url
             options.runtime.nodeID = parsed.value("--node-id") ?? MissionRuntime.defaultNodeID(port: options.http.port)
             if let seconds = try parsed.double("--lease-seconds") { options.runtime.leaseDuration = .milliseconds(Int((seconds * 1000).rounded())) }

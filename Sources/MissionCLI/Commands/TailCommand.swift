@@ -27,6 +27,9 @@ enum TailCommand {
         }
         var cursor = since ?? 0
         if since == nil { cursor = try await startForLast(defaultCount, of: log, mission: mission) }
+        if let since, since > 0, since < log.firstSeq - 1 {
+            Console.err("mission tail: records before seq \(log.firstSeq) were dropped by retention; printing from there")
+        }
         if !follow {
             try await printAll(after: cursor, of: log, show)
             await log.close()

@@ -49,6 +49,7 @@ enum VerifyCommand {
         Console.out("\(path): \(noun)\(files)" + (report.isSound ? ", sound" : ""))
         if repaired { Console.out("  torn last line set aside in \(path).torn") }
         for problem in report.problems { Console.out("  \(problem)") }
+        if report.agedOutMissions > 0 { Console.out("  \(report.agedOutMissions) missions created before seq \(report.firstSeq) (aged out) still have later records here") }
         if report.lost > 0 { Console.out("  \(report.lost) record_lost placeholders, left by `mission repair` where damaged records were") }
         if report.problems.count == LogVerifier.maxProblemsListed { Console.out("  (only the first \(LogVerifier.maxProblemsListed) problems are listed)") }
         if report.tornBytes > 0 {

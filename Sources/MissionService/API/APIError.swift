@@ -7,6 +7,8 @@ struct APIError: Error {
     var code: String
     var message: String
     var headers: [(name: String, value: String)] = []
+    /// More members of the `error` object (410's `first_seq`).
+    var details: JSONObject = [:]
 
     static func invalidJSON(_ reason: String) -> APIError {
         APIError(status: 400, code: "invalid_json", message: "the body is not valid JSON (\(reason)); send a JSON object with Content-Type: application/json")
@@ -18,6 +20,21 @@ struct APIError: Error {
 
     static func notFound(_ message: String) -> APIError {
         APIError(status: 404, code: "not_found", message: message)
+    }
+
+    /// A read before the first kept seq (CONTRACT §10): those records were dropped by retention.
+    static func gone(firstSeq: Int, asked: String) -> APIError {
+        APIError(status: 410, code: "gone",
+                 message: "\(asked) is before the first seq still kept, \(firstSeq): older records were dropped by retention; ask from \(firstSeq - 1) on",
+                 details: ["first_seq": .int(firstSeq)])
+    }
+
+    /// A mission that is not known: when history has been dropped, it may have aged out.
+    static func unknownMission(_ id: String, firstSeq: Int, agedOut: Bool = false) -> APIError {
+        let name = id.prefix(100)
+        if agedOut { return notFound("mission \(name) aged out: its records before seq \(firstSeq) were dropped by retention") }
+        guard firstSeq > 1 else { return notFound("there is no mission \(name)") }
+        return notFound("there is no mission \(name) in the log kept (seq \(firstSeq) on); missions that ended before that may have aged out")
     }
 
     static func conflict(_ message: String) -> APIError {
@@ -65,6 +82,9 @@ struct APIError: Error {
     static let storeRetryAfterSeconds = 2
 
     var response: HTTPResponse {
-        .error(status, code, message, headers: headers)
+        guard !details.isEmpty else { return .error(status, code, message, headers: headers) }
+        var error: JSONObject = ["code": .string(code), "message": .string(message)]
+        for member in details.members { error[member.key] = member.value }
+        return .json(status, ["error": .object(error)], headers: headers)
     }
 }

@@ -54,6 +54,9 @@ extension LiveSession {
             guard let number = value.intValue, number >= 0 else { return sendError("invalid_request", "since must be a seq, 0 or more") }
             since = number
         }
+        // Records after `since` that retention dropped cannot be sent: the client is told where
+        // the kept log begins (CONTRACT §10) instead of being sent a gap.
+        if let since, let gone = goneFrame(since, log: (room == .signals ? feed.signalsHub : feed.missionsHub).log) { return send(gone) }
         let stop = CancellationSignal()
         let (previous, admitted) = state.withLock { state -> (CancellationSignal?, Bool) in
             guard state.rooms[room] != nil || state.rooms.count < feed.configuration.maxRoomsPerConnection else { return (nil, false) }
@@ -65,6 +68,16 @@ extension LiveSession {
         group.addTask { await self.follow(room, since: since, stop: stop) }
     }
 
+    /// The `gone` error for a client that would read after `since` where retention dropped
+    /// records (CONTRACT §10); nil when every record after `since` is kept (or `since` is 0,
+    /// "everything there is").
+    private func goneFrame(_ since: Int, log: any RecordLog) -> JSONObject? {
+        let first = log.firstSeq
+        guard since > 0, since < first - 1 else { return nil }
+        return ["type": .string("error"), "code": .string("gone"), "first_seq": .int(first),
+                "message": .string("since \(since) is before the first seq still kept, \(first): older records were dropped by retention; subscribe with since \(first - 1), or without since for a snapshot")]
+    }
+
     /// Sends the room's snapshot (without `since`), then every later record of the room in seq
     /// order: read from the log at the client's pace until caught up, then from the hub; when
     /// the hub finds the client's queue full, back to the log from where it stopped.
@@ -73,6 +86,8 @@ extension LiveSession {
         let subscription = LiveHub.Subscription(room: room, outbound: outbound, position: since ?? sendSnapshot(room))
         defer { hub.remove(subscription) }
         while stop.reason == nil {
+            // A client this far behind when retention dropped what it had yet to read.
+            if let gone = goneFrame(subscription.position, log: hub.log) { return send(gone) }
             let entries: [LogEntry]
             do {
                 entries = try await hub.log.entries(after: subscription.position, limit: 256)

@@ -37,8 +37,10 @@ extension MissionAPI {
     }
 
     nonisolated(nonsending) func whiteboard(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
-        guard let seq = runtime.store.board.lastSeq(ofCreated: id) else { throw APIError.notFound("there is no mission \(id.prefix(100))") }
-        guard let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max) else {
+        let atSeq = try Self.integer(request.query, "at_seq", in: 0...Int.max)
+        try requireKept(after: atSeq, "at_seq=\(atSeq ?? 0)")
+        guard let seq = runtime.store.board.lastSeq(ofCreated: id) else { throw unknownMission(id) }
+        guard let atSeq else {
             // The board is copied out only when its encoding is not cached.
             guard let body = encoded.json(of: id, at: seq, board: { runtime.store.whiteboard(id) }, live: runtime.waitingFor) else {
                 throw APIError.notFound("there is no mission \(id.prefix(100))")
@@ -54,8 +56,9 @@ extension MissionAPI {
 
     nonisolated(nonsending) func events(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let since = try Self.integer(request.query, "since", in: 0...Int.max) ?? 0
+        try requireKept(after: since, "since=\(since)")
         guard let entries = try await runtime.store.events(of: id, since: since), runtime.store.whiteboard(id)?.isCreated == true else {
-            throw APIError.notFound("there is no mission \(id.prefix(100))")
+            throw unknownMission(id)
         }
         // The records exactly as stored: their lines are spliced in, not re-encoded.
         var body = Array(#"{"events":["#.utf8)
@@ -65,6 +68,20 @@ extension MissionAPI {
         }
         body.append(contentsOf: "]}\n".utf8)
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    /// `since` / `at_seq` N asks for the records after N: 410 when some of them were dropped
+    /// (CONTRACT §10). 0 asks for everything there is, so it is never refused.
+    func requireKept(after seq: Int?, _ asked: String) throws {
+        let first = runtime.store.log.firstSeq
+        if let seq, seq > 0, seq < first - 1 { throw APIError.gone(firstSeq: first, asked: asked) }
+    }
+
+    /// A 404 for a mission not in the view, saying whether it aged out.
+    func unknownMission(_ id: String) -> APIError {
+        // Records of it are still kept but its creation is not: it surely aged out.
+        let agedOut = runtime.store.board.lastSeq(ofAny: id) != nil
+        return APIError.unknownMission(id, firstSeq: runtime.store.log.firstSeq, agedOut: agedOut)
     }
 
     func cancel(_ id: String) async throws -> HTTPResponse {

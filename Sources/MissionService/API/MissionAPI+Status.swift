@@ -24,6 +24,8 @@ extension MissionAPI {
             "first_seq": .int(runtime.store.log.firstSeq),
             "missions_in_memory": .int(runtime.store.board.count),
         ]
+        // Retention (CONTRACT §10): sealed segments kept only for missions still open.
+        if let history = runtime.history.lastReport { body["segments_kept_open"] = .int(history.keptOpen) }
         // Cluster mode (CONTRACT §8): whether the shared store can be reached.
         if runtime.clusterStore != nil { body["store"] = .string(storage == "unavailable" ? "unavailable" : "ok") }
         return .json(storage == "ok" ? 200 : 503, body, headers: retry)
@@ -54,6 +56,10 @@ extension MissionAPI {
         for (name, stats) in logs { text.histogram("mission_log_fsync_duration_seconds", [("log", name)], stats.syncSeconds) }
         text.family("mission_log_first_seq", "gauge", "The oldest seq of the missions log still readable (CONTRACT §10).")
         text.sample("mission_log_first_seq", [], Double(runtime.store.log.firstSeq))
+        if let history = runtime.history.lastReport {
+            text.family("mission_log_segments_kept_open", "gauge", "Sealed segments retention keeps only for missions still open (CONTRACT §10).")
+            text.sample("mission_log_segments_kept_open", [], Double(history.keptOpen))
+        }
         text.family("mission_missions_in_memory", "gauge", "Whiteboards held in memory.")
         text.sample("mission_missions_in_memory", [], Double(runtime.store.board.count))
         text.family("mission_uptime_seconds", "gauge", "Seconds since the server started.")

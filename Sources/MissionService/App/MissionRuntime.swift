@@ -30,6 +30,8 @@ public final class MissionRuntime: Sendable {
         /// `--segment-max-age`).
         public var segmentBytes = JSONLLog.Limits().segmentBytes
         public var segmentMaxAge = JSONLLog.Limits().segmentMaxAge
+        /// Which ended missions age out of the embedded log as it runs (CONTRACT §10; off by default).
+        public var retention = RetentionPolicy()
 
         public init(dataDirectory: DataDirectory) {
             self.dataDirectory = dataDirectory
@@ -45,6 +47,8 @@ public final class MissionRuntime: Sendable {
     public let openReport: OpenReport
     /// Sends the callbacks of missions that end here; run by the server.
     let callbacks: CallbackSender
+    /// Retention as the service runs (CONTRACT §10).
+    public let history: HistoryKeeper
     /// The PostgreSQL store in cluster mode, with any password hidden; nil for the embedded one.
     public let clusterStore: String?
     /// The embedded store's hold on its data directory (nil in cluster mode).
@@ -156,6 +160,7 @@ public final class MissionRuntime: Sendable {
         tools = options.tools
         let callbacks = CallbackSender(store: store, settings: options.callbacks, report: report)
         self.callbacks = callbacks
+        history = HistoryKeeper(store: store, signals: signalsLog, policy: options.retention, archive: options.dataDirectory.archivePath, report: report)
         var executorConfiguration = options.executor
         // A mission with a callback that ended here is told of by this process (CONTRACT §9).
         executorConfiguration.onEnding = { ending in if ending.local { callbacks.send(ending.missionID) } }

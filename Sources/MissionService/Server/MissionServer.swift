@@ -123,6 +123,7 @@ public final class MissionServer: Sendable {
             if let duties = runtime.clusterDuties() { group.addTask { await duties.run() } }
             group.addTask { await ScheduleRunner(runtime: self.runtime, report: report).run() }
             group.addTask { await self.runtime.callbacks.run() }
+            group.addTask { await self.runtime.history.run() }
             group.addTask {
                 do {
                     try await self.http.run()

@@ -11,7 +11,7 @@ import Glibc
 /// verify` still reads every line. The log stays the only source of truth: deleting the
 /// checkpoint loses nothing.
 public enum Checkpoint {
-    static let magic: [UInt8] = Array("MSCKPT04".utf8)
+    static let magic: [UInt8] = Array("MSCKPT05".utf8)
     /// Records appended between two background checkpoints.
     public static let defaultInterval = 100_000
     /// A checkpoint is synced in pieces this large, so that the logs' syncs get through between.
@@ -70,6 +70,7 @@ public enum Checkpoint {
         guard sealed.seq > 0, let trusted = try file.trustedPrefix(through: sealed.seq) else { return nil }
         var w = BinaryWriter()
         w.raw(magic)
+        w.int(trusted.firstSeq)
         w.int(trusted.seq)
         w.int(trusted.length)
         w.fixed64(trusted.lineHash)
@@ -114,10 +115,11 @@ public enum Checkpoint {
                 w.string(intent.reason)
             }
         }
-        w.bool(sealed.queuePaused)
+        w.int(sealed.queuePausedSeq ?? 0)
         w.unsigned(UInt64(sealed.schedules.count))
         for schedule in sealed.schedules.values.sorted(by: { $0.scheduleID < $1.scheduleID }) {
-            w.string(String(decoding: schedule.createdRecord.body, as: UTF8.self))
+            // The record that created it, with its seq (which retention keeps).
+            w.string("{\"seq\":\(schedule.seq)," + String(decoding: schedule.createdRecord.body.dropFirst(), as: UTF8.self))
         }
         let trailer = Checksum.of(w.bytes)
         w.fixed64(trailer)
@@ -179,11 +181,12 @@ public enum Checkpoint {
             guard found.starts(with: magic.prefix(6)) else { throw BinaryReader.Malformed() }
             throw OtherFormat(found: String(decoding: found, as: UTF8.self))
         }
-        var trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64())
-        guard trusted.seq >= 0, trusted.seq <= trusted.length else { throw BinaryReader.Malformed() }
-        trusted.offsets.reserveCapacity(trusted.seq)
+        let firstSeq = try r.int()
+        var trusted = JSONLLog.TrustedPrefix(seq: try r.int(), length: try r.int(), lineHash: try r.fixed64(), firstSeq: firstSeq)
+        guard firstSeq >= 1, trusted.seq >= firstSeq - 1, trusted.seq - firstSeq + 1 <= trusted.length else { throw BinaryReader.Malformed() }
+        trusted.offsets.reserveCapacity(trusted.seq - firstSeq + 1)
         var offset = 0
-        for _ in 0..<trusted.seq {
+        for _ in 0..<(trusted.seq - firstSeq + 1) {
             offset += Int(try r.unsigned())
             guard offset < trusted.length else { throw BinaryReader.Malformed() }
             trusted.offsets.append(offset)
@@ -222,7 +225,8 @@ public enum Checkpoint {
                     requestFingerprint: try r.optional { try $0.string() },
                     intent: try r.optional { r in IntentSummary(name: try r.internedString(), confidence: try r.double(), reason: try r.string()) })
             }
-            state.queuePaused = try r.bool()
+            let pausedSeq = try r.int()
+            state.queuePausedSeq = pausedSeq > 0 ? pausedSeq : nil
             for _ in 0..<(try r.unsigned()) {
                 // Kept as the record that created it, read back the same way.
                 guard case .object(let record)? = try? JSONParser.parse(try r.string()),
@@ -249,7 +253,7 @@ extension MissionBoard {
         var slots: [Slot]
         var undecodable: [(seq: Int, reason: String)]
         var idempotency: [String: IdempotencyEntry]
-        var queuePaused: Bool
+        var queuePausedSeq: Int?
         var schedules: [String: Schedule]
         /// The seq the slots reflect.
         var seq: Int
@@ -263,7 +267,7 @@ extension MissionBoard {
         state.withLock { state in
             state.epoch += 1
             return Sealed(slots: state.order, undecodable: state.undecodable, idempotency: state.idempotency,
-                          queuePaused: state.queuePaused, schedules: state.schedules, seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
+                          queuePausedSeq: state.queuePausedSeq, schedules: state.schedules, seq: state.appliedSeq, epoch: state.epoch, layout: state.checkpointLayout)
         }
     }
 

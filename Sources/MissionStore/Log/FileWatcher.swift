@@ -18,7 +18,7 @@ public final class FileWatcher: Sendable {
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw LogError.io(path: path, operation: "inotify_init1", errno: errno) }
         let target = inDirectory ? (path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ".") : path
-        let events = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | (inDirectory ? IN_CREATE | IN_MOVED_TO : 0)
+        let events = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | (inDirectory ? IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM : 0)
         guard inotify_add_watch(fd, target, UInt32(events)) >= 0 else {
             let code = errno
             Glibc.close(fd)

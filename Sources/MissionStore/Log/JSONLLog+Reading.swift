@@ -61,10 +61,16 @@ extension JSONLLog {
     /// What a checkpoint covering records 1...seq must record to be checked on open.
     func trustedPrefix(through seq: Int) throws -> TrustedPrefix? {
         guard let entry = try entries(after: seq - 1, limit: 1).first else { return nil }
-        // A checkpoint numbers offsets from seq 1; once history is dropped it is not written.
-        guard state.withLock({ $0.firstSeq }) == 1 else { return nil }
-        let (length, offsets) = state.withLock { ($0.offsets.count > seq ? $0.offsets[seq] : $0.endOffset, Array($0.offsets[0..<seq])) }
-        return TrustedPrefix(seq: seq, length: length, lineHash: LineHash.of(entry.line), offsets: offsets)
+        // Offsets run from the first kept line, which retention may move between two looks.
+        return state.withLock { state in
+            let count = seq - state.firstSeq + 1
+            guard count > 0, count <= state.offsets.count else { return nil }
+            // Reopened, the first kept file starts at offset 0.
+            let base = state.offsets[0]
+            let length = count < state.offsets.count ? state.offsets[count] : state.endOffset
+            return TrustedPrefix(seq: seq, length: length - base, lineHash: LineHash.of(entry.line), firstSeq: state.firstSeq,
+                                 offsets: state.offsets[0..<count].map { $0 - base })
+        }
     }
 
     // MARK: Following

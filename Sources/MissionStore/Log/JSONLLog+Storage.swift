@@ -78,4 +78,48 @@ extension JSONLLog {
         }
         report?("\(path): space is back; records are written again")
     }
+
+    // MARK: Retention
+
+    /// The sealed segments, oldest first: each one's first seq and the seq after its last.
+    public var sealedSegments: [(firstSeq: Int, endSeq: Int)] {
+        let (sealed, activeFirst) = segments.state.withLock { ($0.sealed, $0.activeFirstSeq) }
+        return sealed.enumerated().map { index, segment in
+            (segment.firstSeq, index + 1 < sealed.count ? sealed[index + 1].firstSeq : activeFirst)
+        }
+    }
+
+    /// Drops the oldest sealed segments whose records all come before `seq` (CONTRACT §10),
+    /// deleting them or moving them into `archive`; never the newest sealed one. Readers that
+    /// asked for a dropped seq get nothing from before the new first seq. Returns how many went.
+    @discardableResult
+    public func dropSegments(before seq: Int, archive: String?) throws -> Int {
+        let count = sealedSegments.prefix { $0.endSeq <= seq }.count
+        guard count > 0 else { return 0 }
+        if let archive {
+            guard mkdir(archive, 0o755) == 0 || errno == EEXIST else { throw LogError.io(path: archive, operation: "mkdir", errno: errno) }
+        }
+        defer {
+            // What went, even if a later one failed: the seqs before the first kept one are gone.
+            let first = segments.firstSeq
+            state.withLock { state in
+                guard first > state.firstSeq else { return }
+                state.offsets.removeFirst(min(first - state.firstSeq, state.offsets.count))
+                state.firstSeq = first
+            }
+        }
+        return try segments.dropOldest(count, archive: archive)
+    }
+
+    /// Drops the oldest sealed segments whose last record is older than `time` (learning
+    /// signals, which age with the missions log). Returns how many went.
+    @discardableResult
+    public func dropSegments(endingBefore time: Timestamp, archive: String?) throws -> Int {
+        var before = 0
+        for segment in sealedSegments.dropLast() {
+            guard let last = try entries(after: segment.endSeq - 2, limit: 1).first, let stamp = Self.timestamp(of: last.line), stamp < time else { break }
+            before = segment.endSeq
+        }
+        return before > 0 ? try dropSegments(before: before, archive: archive) : 0
+    }
 }

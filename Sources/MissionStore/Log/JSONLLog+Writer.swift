@@ -81,6 +81,7 @@ extension JSONLLog {
         waiters.forEach { $0.resume() }
         closers.forEach { $0.resume() }
         blocking.forEach { $0.signal() }
+        sealsInput.finish()
     }
 
     /// Writes and syncs `batch` through `buffer`, the writer's own, which keeps its capacity
@@ -152,6 +153,7 @@ extension JSONLLog {
         do {
             try segments.seal(end: end, nextSeq: next)
             state.withLock { $0.activeSince = nil }
+            sealsInput.yield()
         } catch {
             let report = state.withLock { state in
                 state.sealingFailed = true

@@ -24,14 +24,20 @@ public final class JSONLLog: RecordLog {
         public var seq: Int
         public var length: Int
         public var lineHash: UInt64
+        /// The oldest seq kept when it was taken: `offsets[0]` is where that line starts.
+        public var firstSeq: Int
         public var offsets: [Int]
 
-        public init(seq: Int, length: Int, lineHash: UInt64, offsets: [Int] = []) {
+        public init(seq: Int, length: Int, lineHash: UInt64, firstSeq: Int = 1, offsets: [Int] = []) {
             self.seq = seq
             self.length = length
             self.lineHash = lineHash
+            self.firstSeq = firstSeq
             self.offsets = offsets
         }
+
+        /// Lines it covers.
+        var lineCount: Int { seq - firstSeq + 1 }
     }
 
     public struct OpenReport: Sendable {
@@ -69,6 +75,10 @@ public final class JSONLLog: RecordLog {
     /// `requireSpace`, asked by every POST, skip the lock in the usual case.
     let troubled = Atomic(false)
     let onCommit: (@Sendable ([LogEntry]) -> Void)?
+    /// Rings each time the writer seals the active file (a ring nobody heard yet stands for
+    /// any number); ends when the log closes. Retention listens.
+    public let seals: AsyncStream<Void>
+    let sealsInput: AsyncStream<Void>.Continuation
 
     /// What the writer thread is doing, so that a submit wakes it only when it must.
     enum WriterState {
@@ -169,6 +179,7 @@ public final class JSONLLog: RecordLog {
         self.limits = limits
         self.keyField = keyField
         self.onCommit = onCommit
+        (seals, sealsInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let segments = try LogSegments.open(path, readOnly: mode == .readOnly)
         self.segments = segments
         let firstSeq = segments.firstSeq
@@ -177,8 +188,9 @@ public final class JSONLLog: RecordLog {
         var activeSince: Timestamp?
         do {
             var start = (offset: 0, line: firstSeq)
-            // A checkpoint numbers its offsets from seq 1: it describes a log that keeps everything.
-            if let trusted, firstSeq == 1, trusted.seq > 0, trusted.offsets.count == trusted.seq {
+            // A checkpoint taken before history was dropped describes other files (their offsets
+            // run from the first kept one): it is not used then.
+            if let trusted, trusted.firstSeq == firstSeq, trusted.lineCount > 0, trusted.offsets.count == trusted.lineCount {
                 try Self.check(trusted, in: segments)
                 offsets = trusted.offsets
                 start = (trusted.length, trusted.seq + 1)
@@ -200,14 +212,11 @@ public final class JSONLLog: RecordLog {
                 }
                 try replay(lineNumber, try Self.parseLine(bytes, lineNumber: lineNumber, path: path))
             }
-            if let trusted, firstSeq == 1, offsets.count < trusted.seq { throw CheckpointMismatch() }
+            if let trusted, trusted.firstSeq == firstSeq, offsets.count < trusted.lineCount { throw CheckpointMismatch() }
             try Self.checkSegments(segments, offsets: offsets, firstSeq: firstSeq)
             if activeSince == nil, segments.activeStart < scan.validLength {
                 activeSince = Self.timestamp(of: try segments.read(at: segments.activeStart, count: min(4096, scan.validLength - segments.activeStart)))
             }
-        } catch {
-            segments.close()
-            throw error
         }
         var report = OpenReport(lineCount: offsets.count, tornBytes: scan.tornTail.count, tornPath: nil)
         if !scan.tornTail.isEmpty && mode == .readWrite {
@@ -217,9 +226,6 @@ public final class JSONLLog: RecordLog {
                 try segments.truncate(to: scan.validLength)
                 try segments.sync()
                 report.tornPath = tornPath
-            } catch {
-                segments.close()
-                throw error
             }
         }
         self.openReport = report
@@ -229,6 +235,8 @@ public final class JSONLLog: RecordLog {
         if mode == .readWrite {
             state.withLock { $0.writerRunning = true }
             NamedThread.start("jsonl-writer") { [self] in writerLoop() }
+        } else {
+            sealsInput.finish()
         }
     }
 
@@ -239,7 +247,7 @@ public final class JSONLLog: RecordLog {
 
     /// The covered prefix must end with the covered last line, unchanged, at `length`.
     private static func check(_ trusted: TrustedPrefix, in segments: LogSegments) throws {
-        let start = trusted.offsets[trusted.seq - 1]
+        let start = trusted.offsets[trusted.lineCount - 1]
         guard start < trusted.length else { throw CheckpointMismatch() }
         let line: [UInt8]
         do {
@@ -304,7 +312,7 @@ public final class JSONLLog: RecordLog {
     public var lastSeq: Int { state.withLock { $0.committedSeq } }
 
     /// The descriptor records are written to now (tests swap it for a failing one).
-    var activeFile: LogFile { segments.state.withLock { $0.active } }
+    var activeFile: LogFile { segments.state.withLock { $0.active.file } }
 
     /// The oldest seq still kept (CONTRACT §10).
     public var firstSeq: Int { state.withLock { $0.firstSeq } }
@@ -345,10 +353,5 @@ public final class JSONLLog: RecordLog {
         }
         if wake { wakeWriter.signal() }
         if running { semaphore.wait() }
-    }
-
-    // The descriptor outlives `close()` so that readers racing with it never touch a reused fd.
-    deinit {
-        segments.close()
     }
 }

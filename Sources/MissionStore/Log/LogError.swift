@@ -20,6 +20,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A sealed segment does not begin with the seq its name says: one before it is missing
     /// or was changed, and every later record would be misnumbered (CONTRACT §10).
     case segmentMismatch(path: String, firstSeq: Int)
+    /// A read of bytes that retention has dropped since the reader found where they were.
+    case gone(path: String, offset: Int)
     /// A shared store refused an append: another key holds one of its claims (`LogRecord.claims`).
     case claimed(String)
 
@@ -40,6 +42,8 @@ public enum LogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path):\(line): corrupt record (\(reason)); the log is damaged before its last line, so nothing was changed. `mission verify` lists every problem; with the service stopped, `mission repair` writes a new log that keeps every good record at its seq (the original is kept beside it)"
         case .segmentMismatch(let path, let firstSeq):
             return "\(path) is named for seq \(firstSeq) but the segments before it hold another number of records: a segment is missing or was changed, so nothing was opened. Put the missing segment back (from archive/ or a backup); `mission verify` lists what it finds"
+        case .gone(let path, let offset):
+            return "\(path): the bytes at \(offset) were dropped by retention while being read; read from the first kept seq"
         case .readOnly(let path):
             return "\(path) is open read-only"
         case .closed(let path):

@@ -8,26 +8,36 @@ import Glibc
 /// next: the first kept segment starts at 0 and each starts where the one before ended.
 ///
 /// Sealing renames the active file and opens a new one; a reader that already took the old
-/// descriptor goes on reading it under its new name. Descriptors of sealed segments stay open
-/// for as long as this object lives, so that no read ever touches a reused descriptor.
+/// descriptor goes on reading it under its new name. Retention drops the oldest segments;
+/// offsets of the rest do not change while this object lives. Each file is closed when the
+/// last holder lets go of it (`OpenFile`), so a read racing with a drop finishes on the file
+/// it started on and never touches a reused descriptor.
 final class LogSegments: Sendable {
+    /// A descriptor closed when nothing holds it any more.
+    final class OpenFile: Sendable {
+        let file: LogFile
+        init(_ file: LogFile) { self.file = file }
+        deinit { file.close() }
+    }
+
     struct Segment: Sendable {
         let firstSeq: Int
         /// Where its first byte sits among the log's bytes.
         let start: Int
         let length: Int
-        let file: LogFile
+        let handle: OpenFile
+        var file: LogFile { handle.file }
         var end: Int { start + length }
     }
 
     struct State {
         var sealed: [Segment]
-        var active: LogFile
+        var active: OpenFile
         var activeStart: Int
         /// The seq the next line of the active file gets.
         var activeFirstSeq: Int
-        /// Empty files a reader stopped reading: closed with the rest, never while a read may use them.
-        var retired: [LogFile] = []
+        /// Where the first kept byte is: reads before it find nothing (retention dropped it).
+        var firstOffset = 0
     }
 
     /// The active file's path.
@@ -82,35 +92,29 @@ final class LogSegments: Sendable {
     static func open(_ path: String, readOnly: Bool) throws(LogError) -> LogSegments {
         var sealed: [Segment] = []
         var start = 0
-        do throws(LogError) {
-            for (firstSeq, segmentPath) in try sealedFiles(of: path) {
-                let file = try LogFile.open(segmentPath, readOnly: true)
-                sealed.append(Segment(firstSeq: firstSeq, start: start, length: 0, file: file))
-                let length = try file.size()
-                guard length > 0, try file.read(at: length - 1, count: 1) == [0x0A] else {
-                    throw LogError.corruptLine(path: segmentPath, line: firstSeq,
-                                               reason: "a sealed segment must end with a whole line; it is damaged or was cut")
-                }
-                sealed[sealed.count - 1] = Segment(firstSeq: firstSeq, start: start, length: length, file: file)
-                start += length
+        for (firstSeq, segmentPath) in try sealedFiles(of: path) {
+            let file = OpenFile(try LogFile.open(segmentPath, readOnly: true))
+            let length = try file.file.size()
+            guard length > 0, try file.file.read(at: length - 1, count: 1) == [0x0A] else {
+                throw LogError.corruptLine(path: segmentPath, line: firstSeq,
+                                           reason: "a sealed segment must end with a whole line; it is damaged or was cut")
             }
-            if readOnly, sealed.isEmpty, access(path, F_OK) != 0 {
-                throw LogError.io(path: path, operation: "open", errno: ENOENT)
-            }
-            let active: LogFile
-            if readOnly && access(path, F_OK) != 0 {
-                // Between a writer's rename and its new file: an empty active file for now.
-                active = try LogFile.open("/dev/null", readOnly: true)
-            } else {
-                active = try LogFile.open(path, readOnly: readOnly)
-            }
-            let firstSeq = sealed.first?.firstSeq ?? 1
-            return LogSegments(path: path, readOnly: readOnly,
-                               state: State(sealed: sealed, active: active, activeStart: start, activeFirstSeq: firstSeq))
-        } catch {
-            for segment in sealed { segment.file.close() }
-            throw error
+            sealed.append(Segment(firstSeq: firstSeq, start: start, length: length, handle: file))
+            start += length
         }
+        if readOnly, sealed.isEmpty, access(path, F_OK) != 0 {
+            throw LogError.io(path: path, operation: "open", errno: ENOENT)
+        }
+        let active: OpenFile
+        if readOnly && access(path, F_OK) != 0 {
+            // Between a writer's rename and its new file: an empty active file for now.
+            active = OpenFile(try LogFile.open("/dev/null", readOnly: true))
+        } else {
+            active = OpenFile(try LogFile.open(path, readOnly: readOnly))
+        }
+        let firstSeq = sealed.first?.firstSeq ?? 1
+        return LogSegments(path: path, readOnly: readOnly,
+                           state: State(sealed: sealed, active: active, activeStart: start, activeFirstSeq: firstSeq))
     }
 
     /// The first seq of the oldest kept segment.
@@ -144,33 +148,35 @@ final class LogSegments: Sendable {
 
     /// Reads what one file holds at log offset `offset`, up to the buffer's size; 0 past the end.
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LogError) -> Int {
-        let (file, local, available) = state.withLock { state -> (LogFile, Int, Int) in
+        let found = state.withLock { state -> (OpenFile, Int, Int)? in
             if offset >= state.activeStart { return (state.active, offset - state.activeStart, .max) }
+            guard offset >= state.firstOffset, !state.sealed.isEmpty else { return nil }
             var low = 0, high = state.sealed.count - 1
             while low < high {
                 let middle = (low + high + 1) / 2
                 if state.sealed[middle].start <= offset { low = middle } else { high = middle - 1 }
             }
             let segment = state.sealed[low]
-            return (segment.file, offset - segment.start, segment.end - offset)
+            return (segment.handle, offset - segment.start, segment.end - offset)
         }
-        return try file.read(at: local, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, available)]))
+        guard let (handle, local, available) = found else { throw LogError.gone(path: path, offset: offset) }
+        return try handle.file.read(at: local, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, available)]))
     }
 
     // MARK: The writer's side
 
     func writeAll(_ bytes: ArraySlice<UInt8>) throws(LogError) {
-        try state.withLock { $0.active }.writeAll(bytes)
+        try state.withLock { $0.active }.file.writeAll(bytes)
     }
 
     func sync() throws(LogError) {
-        try state.withLock { $0.active }.sync()
+        try state.withLock { $0.active }.file.sync()
     }
 
     /// Cuts the active file back so that the log ends at offset `end`.
     func truncate(to end: Int) throws(LogError) {
         let (active, start) = state.withLock { ($0.active, $0.activeStart) }
-        try active.truncate(to: end - start)
+        try active.file.truncate(to: end - start)
     }
 
     /// Seals the active file, which ends at log offset `end` with the line of seq
@@ -181,9 +187,9 @@ final class LogSegments: Sendable {
         guard end > start else { return }
         let target = Self.sealedPath(of: path, firstSeq: firstSeq)
         guard rename(path, target) == 0 else { throw .io(path: path, operation: "rename to \(target)", errno: errno) }
-        let next: LogFile
+        let next: OpenFile
         do throws(LogError) {
-            next = try LogFile.open(path, readOnly: false)
+            next = OpenFile(try LogFile.open(path, readOnly: false))
         } catch {
             // The log goes on in the sealed file's old descriptor; a restart makes a new one.
             LogFile.syncDirectory(of: path)
@@ -191,7 +197,7 @@ final class LogSegments: Sendable {
         }
         LogFile.syncDirectory(of: path)
         state.withLock { state in
-            state.sealed.append(Segment(firstSeq: firstSeq, start: start, length: end - start, file: active))
+            state.sealed.append(Segment(firstSeq: firstSeq, start: start, length: end - start, handle: active))
             state.active = next
             state.activeStart = end
             state.activeFirstSeq = nextSeq
@@ -203,7 +209,7 @@ final class LogSegments: Sendable {
     func activeWasSealed() -> Bool {
         let active = state.withLock { $0.active }
         var mine = stat(), named = stat()
-        guard fstat(active.fd, &mine) == 0, stat(path, &named) == 0 else { return false }
+        guard fstat(active.file.fd, &mine) == 0, stat(path, &named) == 0 else { return false }
         return mine.st_ino != named.st_ino || mine.st_dev != named.st_dev
     }
 
@@ -214,34 +220,23 @@ final class LogSegments: Sendable {
     func adoptSealed(end: Int, nextSeq: Int) throws(LogError) {
         for _ in 0..<100 {
             let listed = try Self.sealedFiles(of: path).filter { $0.firstSeq >= nextSeq }
-            var opened: [(firstSeq: Int, file: LogFile, length: Int)] = []
-            let closeOpened = { for item in opened { item.file.close() } }
-            do throws(LogError) {
-                for segment in listed {
-                    let file = try LogFile.open(segment.path, readOnly: true)
-                    opened.append((segment.firstSeq, file, 0))
-                    opened[opened.count - 1].length = try file.size()
-                }
-                guard access(path, F_OK) == 0 else {
-                    closeOpened()
-                    continue
-                }
-                let next = try LogFile.open(path, readOnly: true)
-                guard try Self.sealedFiles(of: path).filter({ $0.firstSeq >= nextSeq }).map(\.firstSeq) == listed.map(\.firstSeq) else {
-                    next.close()
-                    closeOpened()
-                    continue
-                }
+            var opened: [(firstSeq: Int, file: OpenFile, length: Int)] = []
+            for segment in listed {
+                let file = OpenFile(try LogFile.open(segment.path, readOnly: true))
+                opened.append((segment.firstSeq, file, try file.file.size()))
+            }
+            guard access(path, F_OK) == 0 else { continue }
+            let next = OpenFile(try LogFile.open(path, readOnly: true))
+            guard try Self.sealedFiles(of: path).filter({ $0.firstSeq >= nextSeq }).map(\.firstSeq) == listed.map(\.firstSeq) else { continue }
+            do {
                 state.withLock { state in
                     if end > state.activeStart {
                         state.sealed.append(Segment(firstSeq: state.activeFirstSeq, start: state.activeStart,
-                                                    length: end - state.activeStart, file: state.active))
-                    } else {
-                        state.retired.append(state.active)
+                                                    length: end - state.activeStart, handle: state.active))
                     }
                     var start = end
                     for item in opened {
-                        state.sealed.append(Segment(firstSeq: item.firstSeq, start: start, length: item.length, file: item.file))
+                        state.sealed.append(Segment(firstSeq: item.firstSeq, start: start, length: item.length, handle: item.file))
                         start += item.length
                     }
                     state.active = next
@@ -250,18 +245,34 @@ final class LogSegments: Sendable {
                     state.activeFirstSeq = nextSeq
                 }
                 return
-            } catch {
-                closeOpened()
-                throw error
             }
         }
     }
 
-    func close() {
-        state.withLock { state in
-            for segment in state.sealed { segment.file.close() }
-            for file in state.retired { file.close() }
-            state.active.close()
+    // MARK: Retention
+
+    /// Drops the `count` oldest sealed segments (never the newest: its name says where the
+    /// active file's seqs start), oldest first, deleting each or moving it into `archive`.
+    /// The directory is synced after each, so a crash leaves a shorter run of segments, never
+    /// a hole. Returns how many went.
+    @discardableResult
+    func dropOldest(_ count: Int, archive: String?) throws(LogError) -> Int {
+        let doomed = state.withLock { Array($0.sealed.prefix(min(count, $0.sealed.count - 1))) }
+        for segment in doomed {
+            let name = Self.sealedPath(of: path, firstSeq: segment.firstSeq)
+            if let archive {
+                let target = archive + "/" + (name.split(separator: "/").last.map(String.init) ?? name)
+                guard rename(name, target) == 0 else { throw .io(path: name, operation: "rename to \(target)", errno: errno) }
+                LogFile.syncDirectory(of: target)
+            } else {
+                guard unlink(name) == 0 || errno == ENOENT else { throw .io(path: name, operation: "unlink", errno: errno) }
+            }
+            LogFile.syncDirectory(of: name)
+            state.withLock { state in
+                state.sealed.removeAll { $0.firstSeq == segment.firstSeq }
+                state.firstOffset = state.sealed.first?.start ?? state.activeStart
+            }
         }
+        return doomed.count
     }
 }

@@ -17,6 +17,8 @@ public struct DataDirectory: Sendable {
     public var missionsPath: String { path + "/missions.jsonl" }
     public var signalsPath: String { path + "/learning_signals.jsonl" }
     public var checkpointPath: String { path + "/missions.checkpoint" }
+    /// Where retention moves segments with `--archive` (CONTRACT §10).
+    public var archivePath: String { path + "/archive" }
     var lockPath: String { path + "/.lock" }
 
     public func create() throws {

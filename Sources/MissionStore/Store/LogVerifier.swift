@@ -21,6 +21,8 @@ public struct LogVerifier {
         public var segments = 1
         /// The oldest seq kept.
         public var firstSeq = 1
+        /// Missions with records kept whose creation retention dropped.
+        public var agedOutMissions = 0
         /// Placeholders left by `mission repair` where a damaged record was.
         public var lost = 0
         public var isSound: Bool { problems.isEmpty && tornBytes == 0 }
@@ -32,7 +34,7 @@ public struct LogVerifier {
         var checker = Checker(path: path, kind: kind)
         // Every segment, oldest first, read as one file (CONTRACT §10).
         let segments = try LogSegments.open(path, readOnly: true)
-        defer { segments.close() }
+        checker.firstSeq = segments.firstSeq
         var starts: [Int: Int] = [:]
         for segment in segments.sealed { starts[segment.start] = segment.firstSeq }
         starts[segments.activeStart] = nil
@@ -58,6 +60,10 @@ public struct LogVerifier {
         private var problems: [Problem] = []
         private var records = 0
         private var lost = 0
+        /// The first seq kept: once retention dropped history, a mission's later records may
+        /// come without its creation (it aged out).
+        public var firstSeq = 1
+        private var agedOut: Set<String> = []
 
         public init(path: String, kind: Kind) {
             self.path = path
@@ -70,6 +76,7 @@ public struct LogVerifier {
             report.missions = boards.count
             report.problems = problems
             report.lost = lost
+            report.agedOutMissions = agedOut.count
             return report
         }
 
@@ -117,6 +124,11 @@ public struct LogVerifier {
                     return
                 }
                 var board = boards[event.missionID] ?? Whiteboard(missionID: event.missionID)
+                if firstSeq > 1, !board.isCreated, !isCreation(event) {
+                    // Created before the first kept seq: its later records are all there is.
+                    agedOut.insert(event.missionID)
+                    return
+                }
                 if case .created = event.body, board.isCreated {
                     problem(line, "mission \(event.missionID) is created a second time")
                 } else if !board.isCreated, !isCreation(event) {

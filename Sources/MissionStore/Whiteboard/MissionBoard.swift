@@ -9,9 +9,12 @@ public final class MissionBoard: Sendable {
     /// replaced by a copy before a change, so the checkpoint reads its boards unlocked.
     final class Slot {
         var board: Whiteboard
-        /// Where it stands in `order`.
-        let position: Int
+        /// Where it stands in `order` (changed under the lock when retention compacts `order`;
+        /// a checkpoint reads only `board`).
+        var position: Int
         let epoch: Int
+        /// Retention let it go; it leaves `order` at the end of that pass.
+        var forgotten = false
 
         init(_ board: Whiteboard, position: Int, epoch: Int) {
             self.board = board
@@ -35,8 +38,10 @@ public final class MissionBoard: Sendable {
         /// Each chat session's missions, in creation order.
         var sessions: [String: [String]] = [:]
         var appliedSeq = 0
-        /// The whole queue is paused (`queue_paused` / `queue_resumed` records, CONTRACT §9).
-        var queuePaused = false
+        /// The seq of the `queue_paused` record in force, nil while the queue runs (`queue_paused` /
+        /// `queue_resumed` records, CONTRACT §9); retention keeps the segment that holds it.
+        var queuePausedSeq: Int?
+        var queuePaused: Bool { queuePausedSeq != nil }
         /// Created missions by status, kept in step with each fold (listing totals, `/metrics`).
         var counts: [MissionStatus: Int] = [:]
         /// Missions active now, per `concurrency_key` (CONTRACT §9, `waiting_for` `concurrency`).
@@ -170,14 +175,16 @@ public final class MissionBoard: Sendable {
         if record["mission_id"] == nil, let type = record["event_type"]?.stringValue {
             if let paused = QueueRecord.paused(type) {
                 state.appliedSeq = max(state.appliedSeq, seq)
-                state.queuePaused = paused
+                state.queuePausedSeq = paused ? seq : nil
                 return
             }
             do {
                 if let change = try Schedule.change(type, record) {
                     state.appliedSeq = max(state.appliedSeq, seq)
                     switch change {
-                    case .created(let schedule): state.schedules[schedule.scheduleID] = schedule
+                    case .created(var schedule):
+                        schedule.seq = seq
+                        state.schedules[schedule.scheduleID] = schedule
                     case .deleted(let id): state.schedules[id] = nil
                     }
                     state.schedulesChanged = true
@@ -263,6 +270,11 @@ public final class MissionBoard: Sendable {
     /// The `lastSeq` of a created mission's whiteboard (nil if there is none), without copying it.
     public func lastSeq(ofCreated missionID: String) -> Int? {
         state.withLock { state in state.boards[missionID].flatMap { $0.board.isCreated ? $0.board.lastSeq : nil } }
+    }
+
+    /// The `lastSeq` of a mission's records, created or not (nil if none is folded).
+    public func lastSeq(ofAny missionID: String) -> Int? {
+        state.withLock { $0.boards[missionID]?.board.lastSeq }
     }
 
     /// The seq of the last record folded in.

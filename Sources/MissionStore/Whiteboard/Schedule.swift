@@ -12,6 +12,9 @@ public struct Schedule: Sendable, Hashable {
     /// The mission to create, as a `POST /api/missions` body.
     public var mission: JSONObject
     public var createdAt: Timestamp
+    /// The seq of its `schedule_created` record (0 before it has one): retention keeps the
+    /// segment that holds it while the schedule lives (CONTRACT §10).
+    public var seq = 0
 
     public init(scheduleID: String, cron: CronExpression, name: String?, mission: JSONObject, createdAt: Timestamp) {
         self.scheduleID = scheduleID
@@ -36,8 +39,10 @@ public struct Schedule: Sendable, Hashable {
             do { cron = try CronExpression(parsing: text) } catch { throw .invalidValue(field: "cron", reason: error.description) }
             guard let mission = try record.optionalObject("mission") else { throw .missingField("mission") }
             guard let createdAt = try record.optionalTimestamp("timestamp") else { throw .missingField("timestamp") }
-            return .created(Schedule(scheduleID: try record.requiredString("schedule_id"), cron: cron, name: try record.optionalString("name"),
-                                     mission: mission, createdAt: createdAt))
+            var schedule = Schedule(scheduleID: try record.requiredString("schedule_id"), cron: cron, name: try record.optionalString("name"),
+                                    mission: mission, createdAt: createdAt)
+            schedule.seq = record["seq"]?.intValue ?? 0
+            return .created(schedule)
         case deletedType:
             return .deleted(try record.requiredString("schedule_id"))
         default:
