@@ -173,6 +173,18 @@ def main():
         wait.until(lambda d: d.find_element(By.ID, "missions-count").text == "(1,053)")
         check("the header shows the real total past 1,000 missions", True)
         check("a page shows 50 rows", len(rows(driver)) == 50)
+        # Older pages come by cursor (next_before): two pages down, then one back.
+        driver.find_element(By.ID, "page-older").click()
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text == "51–100 of 1,053")
+        driver.find_element(By.ID, "page-older").click()
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text == "101–150 of 1,053")
+        third = requests.get(f"http://127.0.0.1:{port}/api/missions", params={"limit": 50, "offset": 100}).json()["missions"]
+        shown = [text for _, _, text in rows(driver)]
+        check("an older page by cursor holds the same missions as by offset",
+              shown == [f"{m['objective_type']}: {m['description']}" for m in third], shown[:3])
+        driver.find_element(By.ID, "page-newer").click()
+        wait.until(lambda d: d.find_element(By.ID, "page-range").text == "51–100 of 1,053")
+        check("Newer goes back to the page before", True)
         driver.find_element(By.ID, "page-oldest").click()
         wait.until(lambda d: d.find_element(By.ID, "page-range").text == "1,051–1,053 of 1,053")
         oldest = [text for _, _, text in rows(driver)]

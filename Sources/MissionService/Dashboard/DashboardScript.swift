@@ -8,7 +8,10 @@ enum DashboardScript {
     "use strict";
     const $ = (id) => document.getElementById(id);
     const PAGE = 50;
-    const state = { rows: [], total: 0, offset: 0, load: 0, loadTimer: null, seq: 0, selected: null, detailSeq: 0, timeline: [],
+    // before: the cursor the list page was read by (null: by offset); cursors: those of the
+    // pages before it, for Newer.
+    const state = { rows: [], total: 0, offset: 0, before: null, cursors: [], nextBefore: null,
+                    load: 0, loadTimer: null, seq: 0, selected: null, detailSeq: 0, timeline: [],
                     ws: null, retry: 500, travelling: false };
     const terminal = new Set(["completed", "failed", "cancelled"]);
 
@@ -73,6 +76,14 @@ enum DashboardScript {
         if (message.seq <= state.seq) return;  // already seen (never happens with `since`, but cheap to check)
         state.seq = message.seq;
         scheduleLoad();
+      } else if (message.type === "error" && message.code === "gone") {
+        // Retention dropped records this page had yet to see (a long disconnection): go on from
+        // the first kept seq, the open mission from a fresh snapshot, the list read again.
+        state.seq = message.first_seq - 1;
+        state.ws.send(JSON.stringify({ op: "subscribe", room: "missions", since: state.seq }));
+        state.detailSeq = 0;
+        if (state.selected) subscribeDetail();
+        loadPage();
       } else if (message.room && message.room === "mission:" + state.selected) {
         if (message.type === "snapshot") {
           state.detailSeq = message.seq;
@@ -87,7 +98,11 @@ enum DashboardScript {
     // The list: one page from the server, which filters and counts over every mission.
     async function loadPage() {
       const ticket = ++state.load;
-      const params = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset) });
+      // Older pages come by cursor (the server skips to it at any depth); a jump to the
+      // oldest page, and the pages after it, by offset.
+      const params = new URLSearchParams({ limit: String(PAGE) });
+      if (state.before !== null) params.set("before", String(state.before));
+      else params.set("offset", String(state.offset));
       const filter = $("status-filter").value;
       if (filter) params.set("status", filter);
       const response = await fetch("/api/missions?" + params, { headers: headers() }).catch(() => null);
@@ -97,12 +112,16 @@ enum DashboardScript {
       const body = await response.json();
       if (ticket !== state.load) return;
       if (body.missions.length === 0 && state.offset > 0 && body.total > 0) {
-        // The page ran past the end (a filter matches fewer now): show the last one.
+        // The page ran past the end (a filter matches fewer now, or retention dropped what
+        // a cursor pointed into): show the last one.
         state.offset = Math.floor((body.total - 1) / PAGE) * PAGE;
+        state.before = null;
+        state.cursors = [];
         return loadPage();
       }
       state.rows = body.missions;
       state.total = body.total;
+      state.nextBefore = body.next_before;
       renderList();
     }
     // Many events at once cost one fetch: the page is fetched again at most four times a second.
@@ -112,6 +131,23 @@ enum DashboardScript {
     }
     function goTo(offset) {
       state.offset = Math.max(0, offset);
+      state.before = null;
+      state.cursors = [];
+      loadPage();
+    }
+    // One page older: by the cursor the server gave, remembering where this page began.
+    function older() {
+      if (state.nextBefore === null) return;
+      state.cursors.push({ before: state.before, offset: state.offset });
+      state.before = state.nextBefore;
+      state.offset += PAGE;
+      loadPage();
+    }
+    function newer() {
+      const previous = state.cursors.pop();
+      if (!previous) return goTo(state.offset - PAGE);
+      state.before = previous.before;
+      state.offset = previous.offset;
       loadPage();
     }
 
@@ -124,7 +160,7 @@ enum DashboardScript {
       $("page-range").textContent = state.total === 0 ? "none" :
         first.toLocaleString("en") + "–" + (state.offset + state.rows.length).toLocaleString("en") + " of " + count;
       $("page-newest").disabled = $("page-newer").disabled = state.offset === 0;
-      $("page-older").disabled = $("page-oldest").disabled = state.offset + state.rows.length >= state.total;
+      $("page-older").disabled = $("page-oldest").disabled = state.nextBefore === null;
       list.replaceChildren(...state.rows.map((m) => {
         const button = el("button", { type: "button", className: "mission-row" },
           el("span", { className: "row-top" }, el("span", { className: "badge " + m.status, textContent: m.status }),
@@ -235,8 +271,8 @@ enum DashboardScript {
       $("chat-form").addEventListener("submit", sendChat);
       $("status-filter").addEventListener("change", () => goTo(0));
       $("page-newest").addEventListener("click", () => goTo(0));
-      $("page-newer").addEventListener("click", () => goTo(state.offset - PAGE));
-      $("page-older").addEventListener("click", () => goTo(state.offset + PAGE));
+      $("page-newer").addEventListener("click", newer);
+      $("page-older").addEventListener("click", older);
       $("page-oldest").addEventListener("click", () => goTo(Math.floor(Math.max(0, state.total - 1) / PAGE) * PAGE));
       $("travel").addEventListener("input", (e) => travelTo(Number(e.target.value)));
       $("travel-live").addEventListener("click", () => { state.travelling = false; refreshDetail(); });

@@ -130,7 +130,8 @@ import Testing
 
         let approved = try await live.request("POST", "/api/missions/\(held)/approve")
         #expect(approved.status == 200)
-        #expect(approved.json["timeline"]?.arrayValue?.last?.objectValue?["message"] == .string("approved"))
+        // The answer is the board as read after the record: the mission may already be running.
+        #expect(approved.json["timeline"]?.arrayValue?.contains { $0.objectValue?["message"] == .string("approved") } == true)
         #expect(await live.server.runtime.store.waitUntilTerminal(held, after: 0, limit: hangLimit)?.status == .completed)
         #expect(try await live.request("POST", "/api/missions/\(held)/approve").status == 409)
 
