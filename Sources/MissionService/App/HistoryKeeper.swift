@@ -14,6 +14,7 @@ public final class HistoryKeeper: Sendable {
     let archive: String
     let report: @Sendable (String) -> Void
     private let last = Locked<HistoryCompaction.Report?>(nil)
+    private let dropped = Locked<(@Sendable () -> Void)?>(nil)
     /// Held for a whole pass: two at once would both drop the same oldest segments.
     private let passing = Locked(())
 
@@ -23,6 +24,11 @@ public final class HistoryKeeper: Sendable {
         self.policy = policy
         self.archive = archive
         self.report = report
+    }
+
+    /// Called (on the pass's thread) after a pass that dropped segments.
+    func afterDrop(_ action: @escaping @Sendable () -> Void) {
+        dropped.withLock { $0 = action }
     }
 
     /// What the last pass found (nil before the first, or with retention off).
@@ -64,6 +70,7 @@ public final class HistoryKeeper: Sendable {
         do {
             let result = try HistoryCompaction.run(store, signals: signals as? JSONLLog, policy: policy, archive: archive)
             last.withLock { $0 = result }
+            if result.droppedSegments > 0 { dropped.withLock { $0 }?() }
             if result.droppedSegments > 0 || result.droppedSignalSegments > 0 {
                 report("retention: \(result.plan.agedOut) ended missions aged out; \(result.droppedSegments) missions segments and "
                        + "\(result.droppedSignalSegments) signals segments \(policy.archive ? "archived" : "deleted"); first kept seq \(result.firstSeq)")

@@ -72,6 +72,7 @@ public final class MissionRuntime: Sendable {
     }
     private let report: @Sendable (String) -> Void
     private let reportCheckpoints: Bool
+    private let checkpointing = Locked(())
 
     public struct OpenReport: Sendable {
         public var missionsRecords: Int
@@ -167,6 +168,9 @@ public final class MissionRuntime: Sendable {
         executor = MissionExecutor(store: store, signals: signals, queue: queue, tools: options.tools, configuration: executorConfiguration, leases: leases)
         openReport = OpenReport(missionsRecords: store.log.lastSeq, signalsRecords: signals.log.lastSeq,
                                 tornLines: torn, checkpoint: note)
+        // The checkpoint on disk describes files a pass just dropped: a crash now would replay
+        // the whole log kept. A fresh one, at once, names the new first seq.
+        history.afterDrop { [weak self] in self?.writeCheckpoint() }
     }
 
     /// Makes every mission the log shows queued or active known to the queue for duplicate
@@ -343,6 +347,12 @@ public final class MissionRuntime: Sendable {
     @discardableResult
     private func writeCheckpoint() -> Int? {
         guard store.file != nil else { return nil }
+        // One at a time: the periodic ones, the one after a retention pass, the one at close
+        // share one temporary file.
+        return checkpointing.withLock { _ in writeCheckpointNow() }
+    }
+
+    private func writeCheckpointNow() -> Int? {
         do {
             let started = ContinuousClock.now
             guard let written = try Checkpoint.write(store, to: directory.checkpointPath) else { return nil }

@@ -199,7 +199,7 @@ public final class JSONLLog: RecordLog {
             var segmentStarts: [Int: Int] = [:]
             for segment in segments.sealed { segmentStarts[segment.start] = segment.firstSeq }
             scan = try LogScanner.scan(segments, from: start.offset, firstLine: start.line) { lineNumber, offset, bytes in
-                if let named = segmentStarts[offset], named != lineNumber {
+                if !segmentStarts.isEmpty, let named = segmentStarts[offset], named != lineNumber {
                     throw Self.segmentMismatch(segments, firstSeq: named)
                 }
                 offsets.append(offset)

@@ -1,6 +1,6 @@
 import MissionModel
 import MissionNet
-import MissionStore
+@testable import MissionStore
 import MissionTestSupport
 import Testing
 @testable import MissionService
@@ -31,6 +31,8 @@ import Testing
         #expect(first > 1)
         #expect(health["segments_kept_open"] == .int(0))
         #expect((health["missions_in_memory"]?.intValue ?? 99) < 40)
+        // The pass wrote a checkpoint of what is kept: a crash now would not replay the whole log.
+        #expect(try Checkpoint.read(live.server.runtime.directory.checkpointPath).trusted.firstSeq == first)
         let newest = ids[39]
 
         // A mission that aged out: 404, and the message says why.
