@@ -90,4 +90,21 @@ import Testing
         #expect(try await ChildProcess.run(["verify", "--data", dir.path]).status == 0)
         print("compaction killed part-way in \(partial) of 3 rounds")
     }
+
+    @Test func compact_refuses_a_directory_in_use_and_cluster_mode_refuses_the_retention_flags() async throws {
+        let (dir, _, lines) = try await Self.history(ended: 40, open: 0)
+        let node = try await ServeNode(nil, data: dir)
+        let busy = try await ChildProcess.run(["compact", "--retain-missions", "0", "--data", dir.path])
+        #expect(busy.status == 1)
+        #expect(busy.stderr.contains("in use by another process"), "\(busy.stderr)")
+        #expect(await node.stop() == 0)
+        // Nothing was dropped by the refused run.
+        let store = try MissionStore(path: dir.file("missions.jsonl"), mode: .readOnly)
+        #expect(store.log.firstSeq == 1)
+        #expect(try store.file!.entries(after: 0, limit: 10_000).prefix(lines.count).map(\.text) == lines)
+        // A cluster store keeps every record for now: the flags are refused, not ignored.
+        let cluster = try await ChildProcess.run(["serve", "--store", "postgres://127.0.0.1:1/none", "--retain-days", "7", "--port", "0"])
+        #expect(cluster.status == 1)
+        #expect(cluster.stderr.contains("embedded store only"), "\(cluster.stderr)")
+    }
 }
