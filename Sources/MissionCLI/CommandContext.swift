@@ -26,6 +26,17 @@ struct CommandContext: Sendable {
         return directory
     }
 
+    /// The existing data directory and its lock, for a command that works only while no
+    /// service runs there (`repair`, `compact`); `instead` says what to do otherwise.
+    func stoppedDirectory(_ command: String, instead: String = "stop it first") throws -> (DataDirectory, DirectoryLock) {
+        let directory = try existingDirectory()
+        do {
+            return (directory, try directory.lock())
+        } catch DataDirectoryError.busy {
+            throw CommandFailure("\(directory.path) is in use by another process (a `mission serve`?); \(command) works only on a stopped data directory: \(instead)")
+        }
+    }
+
     /// The server named by `--server`, if any (its token from `--token` or $MISSION_TOKEN).
     func server() throws -> ServerClient? {
         guard let url = parsed.value("--server") else { return nil }

@@ -14,13 +14,7 @@ enum CompactCommand {
         guard policy.isEnabled else {
             throw ArgumentError.missingValue(command: "compact", option: "--retain-days N or --retain-missions N")
         }
-        let directory = try context.existingDirectory()
-        let lock: DirectoryLock
-        do {
-            lock = try directory.lock()
-        } catch DataDirectoryError.busy {
-            throw CommandFailure("\(directory.path) is in use by another process (a `mission serve`?); compact works only on a stopped data directory: stop it, or give the server --retain-days / --retain-missions")
-        }
+        let (directory, lock) = try context.stoppedDirectory("compact", instead: "stop it, or give the server --retain-days / --retain-missions")
         defer { withExtendedLifetime(lock) {} }
         guard FileManager.default.fileExists(atPath: directory.missionsPath) else {
             throw CommandFailure("no log at \(directory.missionsPath) yet; pass --data DIR if the service uses another directory")

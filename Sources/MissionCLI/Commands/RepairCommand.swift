@@ -7,13 +7,7 @@ import Foundation
 /// at its seq. The service must be stopped: it takes the data directory's lock.
 enum RepairCommand {
     static func execute(_ context: CommandContext) throws -> Int32 {
-        let directory = try context.existingDirectory()
-        let lock: DirectoryLock
-        do {
-            lock = try directory.lock()
-        } catch DataDirectoryError.busy {
-            throw CommandFailure("\(directory.path) is in use by another process (a `mission serve`?); repair works only on a stopped data directory: stop it first")
-        }
+        let (directory, lock) = try context.stoppedDirectory("repair")
         defer { withExtendedLifetime(lock) {} }
         var reports: [JSONValue] = []
         for (path, kind) in [(directory.missionsPath, LogVerifier.Kind.missions), (directory.signalsPath, .signals)]
