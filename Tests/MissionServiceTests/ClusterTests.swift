@@ -11,16 +11,6 @@ import Testing
 @Suite(.serialized) struct ClusterTests {
     typealias Node = ServeNode
 
-    /// Asks until `check` holds (the nodes follow the store asynchronously), within `hangLimit`.
-    func eventually(_ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + hangLimit
-        while ContinuousClock.now < deadline {
-            if try await check() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     @Test func every_node_answers_for_every_mission_and_watches_it_live() async throws {
         try await TestPostgres.with { server in
             let nodes = [try await Node(server.url), try await Node(server.url), try await Node(server.url)]

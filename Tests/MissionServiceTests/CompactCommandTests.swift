@@ -64,14 +64,9 @@ import Testing
             let watcher = try FileWatcher(path: dir.file("missions.jsonl"), inDirectory: true)
             let compact = try ChildProcess(["compact", "--retain-missions", "0", "--data", dir.path])
             // Killed as soon as the first segment goes (or the hang bound passes: never for ever).
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var changes = watcher.changes.makeAsyncIterator()
-                    _ = await changes.next()
-                }
-                group.addTask { try? await Task.sleep(for: hangLimit) }
-                await group.next()
-                group.cancelAll()
+            _ = await withTimeout(hangLimit) { () async -> Bool? in
+                for await _ in watcher.changes { return true }
+                return nil
             }
             compact.signal(SIGKILL)
             _ = await compact.wait()

@@ -21,16 +21,9 @@ import Testing
             #expect(created.status == 202)
             ids.append(try #require(parse(created.body)["mission_id"]?.stringValue))
         }
-        // Asked again every 50 ms within the hang bound: a change to the files can come before
-        // the server's view shows it, so waiting for the next change could wait for ever.
-        var completed = 0
-        let deadline = ContinuousClock.now + hangLimit
-        while ContinuousClock.now < deadline {
-            completed = try await completedCount(first)
-            if completed == Self.missions { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(completed == Self.missions)
+        // Asked again until it holds: a change to the files can come before the server's view
+        // shows it, so waiting for the next change could wait for ever.
+        #expect(try await eventually { try await completedCount(first) == Self.missions })
         #expect(await first.stop() == 0)
         let sealed = try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("missions-") && $0.hasSuffix(".jsonl") }.sorted()
         #expect(sealed.count >= 3, "\(sealed)")

@@ -62,3 +62,15 @@ public func makeStatus(_ status: MissionStatus, _ reason: String, seq: Int, atte
     MissionEvent(seq: seq, timestamp: at(seq), missionID: id, body: .status(StatusUpdate(
         status: status, reason: reason, attempt: attempt, completedAt: status.isTerminal ? at(seq) : nil, executionResult: result)))
 }
+
+/// Asks until `check` holds, every 50 ms, within `hangLimit`: for what a server shows only
+/// through its answers (its view catches up with its files, or a node with the store, a little
+/// after the change that a test could wait for).
+public func eventually(_ check: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + hangLimit
+    while ContinuousClock.now < deadline {
+        if try await check() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}

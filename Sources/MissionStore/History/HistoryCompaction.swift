@@ -38,7 +38,7 @@ public enum HistoryCompaction {
     }
 
     /// Sealed segments (never the newest, which always stays) that only open missions keep.
-    public static func keptOpen(_ log: JSONLLog, _ plan: RetentionPlan) -> Int {
+    static func keptOpen(_ log: JSONLLog, _ plan: RetentionPlan) -> Int {
         log.sealedSegments.dropLast().filter { $0.endSeq > plan.keepFrom && $0.endSeq <= plan.keepFromIfNothingWereOpen }.count
     }
 }
